@@ -1,0 +1,134 @@
+"""The one place that decides what a user may see and touch.
+
+Every query for scoped data starts from a `Scope`: views, exports, imports, PDFs,
+API endpoints and tasks alike. Objects outside the scope answer 404, never 403,
+so their existence is not revealed.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort
+from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy.sql import Select
+
+from safetylist.auth import roles
+from safetylist.extensions import db
+from safetylist.grid.models import Grid, GridAssignment
+from safetylist.registry.models import Community, Enterprise, Street
+from safetylist.timeutil import local_today
+
+# Fields an enterprise's own safety officer may not change: the regulator decides them.
+REGULATOR_FIELDS = frozenset({"credit_code", "street_id", "community_id", "grid_id", "risk_level",
+                              "status", "key_enterprise", "standardization_required", "filed_on"})
+
+
+def current_grid_ids(user_id: int, on: date | None = None):
+    """Subquery of the grids a grid worker is responsible for on a day (primary or backup)."""
+    day = on or local_today()
+    return (select(GridAssignment.grid_id)
+            .where(GridAssignment.user_id == user_id, GridAssignment.starts_on <= day,
+                   (GridAssignment.ends_on.is_(None)) | (GridAssignment.ends_on >= day)))
+
+
+class Scope:
+    """What `user` may see. Build one per request with `Scope(current_user)`."""
+
+    def __init__(self, user, on: date | None = None):
+        self.user = user
+        self.role = getattr(user, "role", None)
+        self.on = on
+
+    # --- enterprises -------------------------------------------------------------------
+    def enterprise_filter(self) -> ColumnElement[bool]:
+        if self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR):
+            return true()
+        if self.role == roles.STREET_REGULATOR:
+            return Enterprise.street_id == self.user.street_id
+        if self.role == roles.GRID_WORKER:
+            return Enterprise.grid_id.in_(current_grid_ids(self.user.id, self.on))
+        if self.role == roles.OFFICER:
+            return Enterprise.id == self.user.enterprise_id
+        return false()  # agency staff see enterprises only through their projects (agencies issue)
+
+    def enterprises(self) -> Select:
+        return select(Enterprise).where(self.enterprise_filter())
+
+    def get_enterprise(self, enterprise_id: int) -> Enterprise:
+        """The enterprise if in scope, else 404."""
+        enterprise = db.session.scalars(
+            self.enterprises().where(Enterprise.id == enterprise_id)).first()
+        if enterprise is None:
+            abort(404)
+        return enterprise
+
+    def can_see_enterprises(self) -> bool:
+        return self.role != roles.AGENCY_STAFF
+
+    def can_create_enterprise(self) -> bool:
+        return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR, roles.STREET_REGULATOR)
+
+    def can_import(self) -> bool:
+        return self.can_create_enterprise()
+
+    def can_edit_enterprise(self, enterprise: Enterprise) -> bool:
+        # Officers file (建档) and keep their own enterprise's record current.
+        return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR, roles.STREET_REGULATOR, roles.OFFICER) \
+            and self.covers_street(enterprise.street_id) \
+            and (self.role != roles.OFFICER or enterprise.id == self.user.enterprise_id)
+
+    def locked_fields(self) -> frozenset[str]:
+        """Enterprise fields this user sees but may not change."""
+        return REGULATOR_FIELDS if self.role == roles.OFFICER else frozenset()
+
+    def covers_street(self, street_id: int | None) -> bool:
+        """May this user place or keep an enterprise in that street?"""
+        if self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR):
+            return True
+        if self.role == roles.STREET_REGULATOR:
+            return street_id == self.user.street_id
+        return self.role == roles.OFFICER
+
+    # --- the district map --------------------------------------------------------------
+    def streets(self) -> Select:
+        """Streets offered in filters and forms."""
+        query = select(Street).order_by(Street.id)
+        if self.role == roles.STREET_REGULATOR:
+            return query.where(Street.id == self.user.street_id)
+        if self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR):
+            return query
+        # Officers and grid workers: only the streets their enterprises are in.
+        return query.where(Street.id.in_(select(Enterprise.street_id).where(self.enterprise_filter())))
+
+    def grids(self) -> Select:
+        query = select(Grid).join(Community)
+        if self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR):
+            return query
+        if self.role == roles.STREET_REGULATOR:
+            return query.where(Community.street_id == self.user.street_id)
+        if self.role == roles.GRID_WORKER:
+            return query.where(Grid.id.in_(current_grid_ids(self.user.id, self.on)))
+        return query.where(false())
+
+    # --- accounts ----------------------------------------------------------------------
+    def can_manage_users(self) -> bool:
+        return self.role == roles.ADMIN
+
+    def can_assign_grids(self) -> bool:
+        return self.role in (roles.ADMIN, roles.STREET_REGULATOR)
+
+    def users(self) -> Select:
+        """Accounts this user may list and manage: admins all, street regulators their street's grid workers."""
+        from safetylist.auth.models import User
+        if self.role == roles.ADMIN:
+            return select(User)
+        if self.role == roles.STREET_REGULATOR:
+            return select(User).where(User.role == roles.GRID_WORKER, User.street_id == self.user.street_id)
+        return select(User).where(false())
+
+    def get_user(self, user_id: int):
+        from safetylist.auth.models import User
+        user = db.session.scalars(self.users().where(User.id == user_id)).first()
+        if user is None:
+            abort(404)
+        return user

@@ -1,0 +1,74 @@
+"""Settings read from the environment; every default is embedded so a bare machine runs."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("SAFETYLIST_INSTANCE", ROOT / "instance"))
+
+
+def _secret_key(instance: Path) -> str:
+    """Use SECRET_KEY if set; otherwise keep a random key in instance/ so sessions survive restarts."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _celery(instance: Path) -> dict:
+    """Redis (or any) broker from the environment, else the serverless filesystem transport."""
+    broker = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+    backend = os.environ.get("CELERY_RESULT_BACKEND")
+    options: dict = {}
+    if broker == "filesystem://":
+        queue = instance / "celery" / "queue"
+        processed = instance / "celery" / "processed"
+        for folder in (queue, processed):
+            folder.mkdir(parents=True, exist_ok=True)
+        options = {"data_folder_in": str(queue), "data_folder_out": str(queue),
+                   "processed_folder": str(processed), "store_processed": False}
+        backend = backend or f"file://{instance / 'celery' / 'results'}"
+        (instance / "celery" / "results").mkdir(parents=True, exist_ok=True)
+    return {
+        "broker_url": broker,
+        "result_backend": backend,
+        "broker_transport_options": options,
+        "timezone": "Asia/Shanghai",
+        "enable_utc": True,
+        "task_ignore_result": True,
+        "beat_schedule_filename": str(instance / "celerybeat-schedule"),
+        "broker_connection_retry_on_startup": True,
+    }
+
+
+def load_config() -> dict:
+    """The app's settings as a dict; create_app(config) overrides any of them."""
+    instance = INSTANCE
+    instance.mkdir(parents=True, exist_ok=True)
+    database_url = os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'safetylist.db'}")
+    if database_url.startswith("postgres://"):  # Heroku-style URLs name the old dialect
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    return {
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "INSTANCE_PATH": str(instance),
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance / "uploads")),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "zh_CN"),
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": ["zh_CN", "en"],
+        "PAGE_SIZE": int(os.environ.get("PAGE_SIZE", "25")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "CELERY": _celery(instance),
+    }

@@ -1,0 +1,143 @@
+"""Demo data for `make run` and `flask seed demo`: the district, 865 enterprises, staff, one login per role.
+
+Idempotent: rows that already exist (by credit code or username) are left alone.
+"""
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from sqlalchemy import select
+
+from safetylist.agencies.models import Agency
+from safetylist.auth import roles
+from safetylist.auth.models import User
+from safetylist.extensions import db
+from safetylist.grid.models import Grid, GridAssignment
+from safetylist.registry import demo
+from safetylist.registry.credit_code import complete
+from safetylist.registry.models import Community, Enterprise, Sector, Street
+from safetylist.registry.reference import district_data, ensure_reference_data, grid_codes
+
+DEMO_PASSWORD = "safety2021"
+DEMO_LOGINS = {  # username: (role, display name) — listed in the README
+    "admin": (roles.ADMIN, "系统管理员"),
+    "district": (roles.DISTRICT_REGULATOR, "区应急管理局 李监管"),
+    "street": (roles.STREET_REGULATOR, "平湖街道 王监管"),
+    "grid": (roles.GRID_WORKER, "平湖网格员 陈网格"),
+    "officer": (roles.OFFICER, "企业安全员 张安全"),
+    "agency": (roles.AGENCY_STAFF, "评价机构 刘评价"),
+}
+DEMO_AGENCIES = ["深圳市安诚安全技术咨询有限公司", "广东中鹏安全评价有限公司", "深圳市龙安职业安全评价中心"]
+ASSIGNED_FROM = date(2021, 1, 1)
+
+
+def seed_demo(count: int = 865) -> list[str]:
+    ensure_reference_data()
+    summary = [_seed_enterprises(count), _seed_agencies()]
+    summary.append(_seed_staff())
+    summary.append(_seed_logins())
+    db.session.commit()
+    return summary
+
+
+def _streets_with_grids() -> list[dict]:
+    streets = []
+    for street in district_data()["streets"]:
+        communities = [{**c, "grid_codes": grid_codes(c)} for c in street["communities"]]
+        streets.append({**street, "communities": communities})
+    return streets
+
+
+def _seed_enterprises(count: int) -> str:
+    if db.session.scalar(select(Enterprise.id).limit(1)) is not None:
+        return "enterprises: already present"
+    sectors = {s.code: s.id for s in db.session.scalars(select(Sector))}
+    streets = {s.code: s.id for s in db.session.scalars(select(Street))}
+    communities = {c.code: c.id for c in db.session.scalars(select(Community))}
+    grids = {g.code: g.id for g in db.session.scalars(select(Grid))}
+    rows = demo.generate_enterprises(_streets_with_grids(), list(sectors), n=count)
+    for row in rows:
+        db.session.add(Enterprise(
+            name=row["name"], credit_code=row["credit_code"], sector_id=sectors[row["sector"]],
+            street_id=streets[row["street"]], community_id=communities[row["community"]],
+            grid_id=grids[row["grid"]], address=row["address"], risk_level=row["risk_level"],
+            confined_space=row["confined_space"], hazardous_chemicals=row["hazardous_chemicals"],
+            gas_user=row["gas_user"], key_enterprise=row["key_enterprise"],
+            standardization_required=row.get("standardization_required", row["key_enterprise"]),
+            headcount=row["headcount"], legal_representative=row["legal_representative"],
+            contact_name=row["contact_name"], contact_phone=row["contact_phone"], filed_on=row["filed_on"],
+            status=row["status"]))
+    db.session.flush()
+    return f"enterprises: created {len(rows)}"
+
+
+def _seed_agencies() -> str:
+    existing = set(db.session.scalars(select(Agency.name)))
+    created = 0
+    for index, name in enumerate(DEMO_AGENCIES):
+        if name not in existing:
+            db.session.add(Agency(name=name, credit_code=complete(f"91440300MA5{index:02d}KQ3X"),
+                                  qualification_no=f"APJ-（粤）-00{index + 1}"))
+            created += 1
+    db.session.flush()
+    return f"agencies: created {created}"
+
+
+def _user(username: str, role: str, name: str, **binding) -> User:
+    user = db.session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        user = User(username=username, display_name=name, role=role, **binding)
+        user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
+    return user
+
+
+def _seed_staff() -> str:
+    """A regulator per street, and a grid worker per community responsible for all its grids."""
+    rng = random.Random(440307)
+    created = 0
+    for street in db.session.scalars(select(Street)):
+        _user(f"street-{street.code}", roles.STREET_REGULATOR, f"{street.name_zh} {demo.person_name(rng)}",
+              street_id=street.id)
+    db.session.flush()
+    staffed = set(db.session.scalars(select(GridAssignment.grid_id)))
+    for community in db.session.scalars(select(Community).order_by(Community.id)):
+        worker = _user(f"gw-{community.code}", roles.GRID_WORKER, f"{community.name_zh} {demo.person_name(rng)}",
+                       street_id=community.street_id)
+        db.session.flush()
+        for grid in community.grids:
+            if grid.id not in staffed:
+                db.session.add(GridAssignment(grid_id=grid.id, user_id=worker.id, starts_on=ASSIGNED_FROM))
+                created += 1
+    db.session.flush()
+    return f"grid assignments: created {created}"
+
+
+def _seed_logins() -> str:
+    """The six demo logins, bound to Pinghu street so their scopes overlap in a way worth showing."""
+    street = db.session.scalars(select(Street).order_by(Street.id)).first()
+    community = db.session.scalars(select(Community).where(Community.street_id == street.id)
+                                   .order_by(Community.id)).first()
+    grid_ids = [g.id for g in community.grids]
+    enterprise = db.session.scalars(select(Enterprise).where(Enterprise.grid_id.in_(grid_ids))
+                                    .order_by(Enterprise.id)).first()
+    agency = db.session.scalars(select(Agency).order_by(Agency.id)).first()
+    bindings = {
+        "street": {"street_id": street.id},
+        "grid": {"street_id": street.id},
+        "officer": {"enterprise_id": enterprise.id},
+        "agency": {"agency_id": agency.id},
+    }
+    for username, (role, name) in DEMO_LOGINS.items():
+        _user(username, role, name, **bindings.get(username, {}))
+    db.session.flush()
+    grid_user = db.session.scalars(select(User).where(User.username == "grid")).one()
+    if not db.session.scalars(select(GridAssignment).where(GridAssignment.user_id == grid_user.id)).first():
+        # The demo grid worker takes over the first community's grids from its seeded worker.
+        for assignment in db.session.scalars(select(GridAssignment).where(GridAssignment.grid_id.in_(grid_ids))):
+            db.session.delete(assignment)
+        db.session.flush()
+        for grid_id in grid_ids:
+            db.session.add(GridAssignment(grid_id=grid_id, user_id=grid_user.id, starts_on=ASSIGNED_FROM))
+    return "demo logins: " + ", ".join(f"{u}/{DEMO_PASSWORD}" for u in DEMO_LOGINS)

@@ -1,0 +1,41 @@
+"""Grids (网格) and who is responsible for them when (定人定岗定责)."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from safetylist.extensions import db
+
+
+class Grid(db.Model):
+    """网格: the smallest unit of the district map; every enterprise sits in one."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+
+    community: Mapped["Community"] = relationship(back_populates="grids")
+    assignments: Mapped[list[GridAssignment]] = relationship(back_populates="grid")
+
+
+class GridAssignment(db.Model):
+    """A grid worker responsible for a grid from `starts_on` until `ends_on` (open-ended if None)."""
+    __table_args__ = (
+        CheckConstraint("role IN ('primary','backup')", name="role"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10), default="primary")
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+
+    grid: Mapped[Grid] = relationship(back_populates="assignments")
+    user: Mapped["User"] = relationship()
+
+    def active_on(self, day: date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or self.ends_on >= day)

@@ -1,0 +1,6 @@
+"""Imports every model module so metadata (and Alembic autogenerate) sees all tables."""
+from safetylist.agencies.models import Agency  # noqa: F401
+from safetylist.audit.models import AuditEntry  # noqa: F401
+from safetylist.auth.models import User  # noqa: F401
+from safetylist.grid.models import Grid, GridAssignment  # noqa: F401
+from safetylist.registry.models import Community, District, Enterprise, Sector, Street  # noqa: F401

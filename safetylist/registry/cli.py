@@ -1,0 +1,69 @@
+"""`flask enterprises …` and `flask seed …` commands."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from safetylist.auth.system import SYSTEM
+
+enterprises_cli = AppGroup("enterprises", help="Import and export the enterprise register.")
+seed_cli = AppGroup("seed", help="Load reference and demo data.")
+
+
+def _actor(username: str | None):
+    if not username:
+        return SYSTEM
+    from sqlalchemy import select
+
+    from safetylist.auth.models import User
+    from safetylist.extensions import db
+    user = db.session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise click.ClickException(f"no user named {username!r}")
+    return user
+
+
+@enterprises_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "username", help="Import with this user's scope (default: district-wide system).")
+def import_command(path: Path, username: str | None):
+    """Import enterprises from an .xlsx or .csv file: every row, or none."""
+    from safetylist.registry.importer import import_enterprises
+    result = import_enterprises(_actor(username), path.name, path.read_bytes())
+    if result.errors:
+        for error in result.errors:
+            click.echo(f"{path}: {error}", err=True)
+        click.echo(f"{path}: {len(result.errors)} error(s); nothing was imported.", err=True)
+        sys.exit(1)
+    click.echo(f"{path}: imported {result.created} enterprises.")
+
+
+@enterprises_cli.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def export_command(path: Path):
+    """Export the whole register to an .xlsx file."""
+    from safetylist.registry.exporter import export_enterprises
+    from safetylist.registry.services import EnterpriseFilters
+    path.write_bytes(export_enterprises(SYSTEM, EnterpriseFilters()).getvalue())
+    click.echo(f"wrote {path}")
+
+
+@seed_cli.command("district")
+def seed_district():
+    """Streets, communities, grids and sectors of Longgang (idempotent)."""
+    from safetylist.registry.reference import ensure_reference_data
+    ensure_reference_data()
+    click.echo("district reference data is in place")
+
+
+@seed_cli.command("demo")
+@click.option("--enterprises", default=865, show_default=True, help="How many demo enterprises.")
+def seed_demo(enterprises: int):
+    """The district, demo enterprises, grid workers and one login per role (idempotent)."""
+    from safetylist.demo_seed import seed_demo as run
+    summary = run(enterprises)
+    for line in summary:
+        click.echo(line)

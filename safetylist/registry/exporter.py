@@ -1,0 +1,76 @@
+"""Excel export of the enterprise register, in the same columns the importer reads."""
+from __future__ import annotations
+
+import io
+
+from flask_babel import get_locale
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from safetylist.audit.services import record
+from safetylist.extensions import db
+from safetylist.registry import services
+from safetylist.registry.columns import COLUMNS, RISK_ZH, STATUS_ZH
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _headers(chinese: bool) -> list[str]:
+    return [column.zh if chinese else column.en for column in COLUMNS]
+
+
+def _cell(enterprise, key: str, chinese: bool):
+    if key == "sector_id":
+        return enterprise.sector.name_zh if chinese else enterprise.sector.name_en
+    if key == "street_id":
+        return enterprise.street.name_zh if chinese else enterprise.street.name_en
+    if key == "community_id":
+        return enterprise.community.name_zh if enterprise.community else ""
+    if key == "grid_id":
+        return enterprise.grid.code if enterprise.grid else ""
+    value = getattr(enterprise, key)
+    if key == "risk_level":
+        return RISK_ZH[value] if chinese else value
+    if key == "status":
+        return STATUS_ZH[value] if chinese else value
+    if isinstance(value, bool):
+        return ("是" if value else "否") if chinese else ("yes" if value else "no")
+    return value
+
+
+def export_enterprises(actor, filters: services.EnterpriseFilters) -> io.BytesIO:
+    """A workbook of every enterprise in the actor's scope matching the filters."""
+    chinese = str(get_locale()).startswith("zh")
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("企业" if chinese else "Enterprises")
+    sheet.append(_headers(chinese))
+    count = 0
+    for enterprise in services.iter_enterprises(actor, filters):
+        sheet.append([_cell(enterprise, column.key, chinese) for column in COLUMNS])
+        count += 1
+    record(actor, "enterprises_exported", None, count=count, filters=_describe(filters))
+    db.session.commit()
+    stream = io.BytesIO()
+    workbook.save(stream)
+    stream.seek(0)
+    return stream
+
+
+def _describe(filters: services.EnterpriseFilters) -> dict:
+    return {k: v for k, v in vars(filters).items() if v not in (None, "", [], False)}
+
+
+def template_workbook() -> io.BytesIO:
+    """An empty import template with Chinese headers, required ones in bold."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "企业"
+    sheet.append([column.zh for column in COLUMNS])
+    for index, column in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=1, column=index)
+        cell.font = Font(bold=column.required)
+        sheet.column_dimensions[cell.column_letter].width = max(12, len(column.zh) * 2 + 4)
+    stream = io.BytesIO()
+    workbook.save(stream)
+    stream.seek(0)
+    return stream

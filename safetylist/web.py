@@ -1,0 +1,68 @@
+"""Cross-cutting web wiring: login loading, security headers, template helpers, error pages."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import format_date, format_datetime, get_locale, lazy_gettext as _l
+from flask_login import current_user
+
+from safetylist.auth.roles import ROLE_LABELS
+from safetylist.auth.scope import Scope
+from safetylist.extensions import db, login_manager
+from safetylist.i18n import is_chinese, local_name
+from safetylist.timeutil import to_local
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+
+RISK_LABELS = {"red": _l("Red (major)"), "orange": _l("Orange (high)"),
+               "yellow": _l("Yellow (moderate)"), "blue": _l("Blue (low)")}
+STATUS_LABELS = {"active": _l("Active"), "suspended": _l("Suspended"), "closed": _l("Closed")}
+FLAG_LABELS = {"confined_space": _l("Confined spaces"), "hazardous_chemicals": _l("Hazardous chemicals"),
+               "gas_user": _l("Gas user"), "key_enterprise": _l("Key enterprise"),
+               "standardization_required": _l("Standardization required")}
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from safetylist.auth.models import User
+        return db.session.get(User, int(user_id))
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.context_processor
+    def helpers():
+        return {
+            "get_locale": get_locale,
+            "is_chinese": is_chinese,
+            "local_name": local_name,
+            "role_label": lambda role: ROLE_LABELS.get(role, role),
+            "risk_label": lambda level: RISK_LABELS.get(level, level),
+            "status_label": lambda status: STATUS_LABELS.get(status, status),
+            "flag_label": lambda flag: FLAG_LABELS.get(flag, flag),
+            "FLAG_LABELS": FLAG_LABELS,
+            "RISK_LABELS": RISK_LABELS,
+            "local_time": lambda moment: format_datetime(to_local(moment), "yyyy-MM-dd HH:mm") if moment else "",
+            "local_date": lambda day: format_date(day, "yyyy-MM-dd") if day else "",
+            "scope": Scope(current_user) if current_user.is_authenticated else None,
+        }
+
+    for code in (400, 403, 404, 413):
+        app.register_error_handler(code, _error_page)
+
+
+def _error_page(error):
+    code = getattr(error, "code", 500)
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": error.name, "message": error.description}, code
+    return render_template("errors.html", error=error), code
