@@ -28,10 +28,12 @@ def _celery(instance: Path) -> dict:
     if broker == "filesystem://":
         queue = instance / "celery" / "queue"
         processed = instance / "celery" / "processed"
-        for folder in (queue, processed):
+        control = instance / "celery" / "control"
+        for folder in (queue, processed, control):
             folder.mkdir(parents=True, exist_ok=True)
         options = {"data_folder_in": str(queue), "data_folder_out": str(queue),
-                   "processed_folder": str(processed), "store_processed": False}
+                   "processed_folder": str(processed), "store_processed": False,
+                   "control_folder": str(control)}
         backend = backend or f"file://{instance / 'celery' / 'results'}"
         (instance / "celery" / "results").mkdir(parents=True, exist_ok=True)
     return {

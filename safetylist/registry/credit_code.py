@@ -7,7 +7,12 @@ LENGTH = 18
 
 
 class CreditCodeError(ValueError):
-    """Raised with a human-readable reason when a code is not valid."""
+    """A code is not valid: `kind` is length, alphabet or check; `params` fill the message."""
+
+    def __init__(self, kind: str, message: str, **params):
+        super().__init__(message)
+        self.kind = kind
+        self.params = params
 
 
 def check_character(first17: str) -> str:
@@ -25,13 +30,15 @@ def validate(code: str) -> str:
     """Return the normalized code, or raise CreditCodeError saying what is wrong."""
     code = normalize(code)
     if len(code) != LENGTH:
-        raise CreditCodeError(f"must be {LENGTH} characters, got {len(code)}")
+        raise CreditCodeError("length", f"must be {LENGTH} characters, got {len(code)}", length=len(code))
     bad = sorted({ch for ch in code if ch not in ALPHABET})
     if bad:
-        raise CreditCodeError(f"contains characters not allowed in a credit code: {''.join(bad)}")
+        raise CreditCodeError("alphabet", f"contains characters not allowed in a credit code: {''.join(bad)}",
+                              chars="".join(bad))
     expected = check_character(code[:17])
     if code[17] != expected:
-        raise CreditCodeError(f"check character is {code[17]}, expected {expected}")
+        raise CreditCodeError("check", f"check character is {code[17]}, expected {expected}",
+                              found=code[17], expected=expected)
     return code
 
 
@@ -47,5 +54,5 @@ def complete(first17: str) -> str:
     """Append the check character to a 17-character prefix (used by demo data and tests)."""
     first17 = normalize(first17)
     if len(first17) != LENGTH - 1 or any(ch not in ALPHABET for ch in first17):
-        raise CreditCodeError("prefix must be 17 characters from the code alphabet")
+        raise CreditCodeError("prefix", "prefix must be 17 characters from the code alphabet")
     return first17 + check_character(first17)

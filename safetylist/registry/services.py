@@ -53,7 +53,7 @@ def check_enterprise(data: dict, scope: Scope, lookups: Lookups) -> dict[str, st
         try:
             data["credit_code"] = credit_code.validate(data["credit_code"])  # normalized in place
         except credit_code.CreditCodeError as exc:
-            errors["credit_code"] = _("Invalid unified social credit code: %(reason)s", reason=str(exc))
+            errors["credit_code"] = credit_code_message(exc)
     if data.get("sector_id") and data["sector_id"] not in lookups.sectors:
         errors["sector_id"] = _("Unknown sector.")
     street_id, community_id, grid_id = data.get("street_id"), data.get("community_id"), data.get("grid_id")
@@ -79,6 +79,17 @@ def check_enterprise(data: dict, scope: Scope, lookups: Lookups) -> dict[str, st
     if isinstance(filed_on, date) and filed_on > local_today():
         errors["filed_on"] = _("The filing date cannot be in the future.")
     return errors
+
+
+def credit_code_message(error: credit_code.CreditCodeError) -> str:
+    """The reason a credit code is invalid, in the user's language."""
+    if error.kind == "length":
+        return _("A credit code has 18 characters; this one has %(length)d.", **error.params)
+    if error.kind == "alphabet":
+        return _("A credit code cannot contain %(chars)s (allowed: digits and letters except I, O, S, V, Z).",
+                 **error.params)
+    return _("Wrong check character: the 18th character is %(found)s but should be %(expected)s.",
+             **error.params)
 
 
 def duplicate_codes(codes: list[str], exclude_id: int | None = None) -> set[str]:
