@@ -1,7 +1,7 @@
 """Enterprise register pages: list, detail, filing forms, import and export."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -55,7 +55,7 @@ def index():
     scope = Scope(current_user)
     filters = filters_from_request()
     page = services.list_enterprises(current_user, filters, page=_int_arg("page") or 1,
-                                     per_page=min(_int_arg("per_page") or 25, 200))
+                                     per_page=min(_int_arg("per_page") or current_app.config["PAGE_SIZE"], 200))
     return render_template("registry/list.html", page=page, filters=filters,
                            streets=db.session.scalars(scope.streets()).all(), sectors=_sectors(),
                            query_args={k: v for k, v in request.args.items(multi=True) if k != "page"})

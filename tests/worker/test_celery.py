@@ -13,9 +13,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_task_runs_inside_the_app_context(app, make_enterprise):
-    from worker.tasks import heartbeat
+    celery = app.extensions["celery"]  # this app's Celery (other tests create other apps)
+    celery.loader.import_default_modules()
     make_enterprise()
-    assert heartbeat.delay().get(timeout=10)["enterprises"] == 1
+    assert celery.tasks["worker.tasks.heartbeat"].delay().get(timeout=10)["enterprises"] == 1
 
 
 def test_beat_schedule_names_registered_tasks(app):
