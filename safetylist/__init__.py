@@ -30,7 +30,9 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from safetylist import web
+    from safetylist.checklists import versions
     web.init_app(app)
+    versions.init_app(app)
     _register_blueprints(app)
     _register_cli(app)
 
@@ -42,16 +44,18 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from safetylist.admin.views import bp as admin_bp
     from safetylist.auth.views import bp as auth_bp
+    from safetylist.checklists.views import bp as checklists_bp
     from safetylist.home.views import bp as home_bp
     from safetylist.registry.views import bp as registry_bp
 
-    for blueprint in (auth_bp, home_bp, registry_bp, admin_bp):
+    for blueprint in (auth_bp, home_bp, registry_bp, checklists_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
     from safetylist.auth.cli import users_cli
+    from safetylist.checklists.cli import checklists_cli
     from safetylist.registry.cli import enterprises_cli, seed_cli
 
-    for group in (enterprises_cli, seed_cli, users_cli):
+    for group in (checklists_cli, enterprises_cli, seed_cli, users_cli):
         app.cli.add_command(group)

@@ -17,6 +17,10 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 RISK_LABELS = {"red": _l("Red (major)"), "orange": _l("Orange (high)"),
                "yellow": _l("Yellow (moderate)"), "blue": _l("Blue (low)")}
 STATUS_LABELS = {"active": _l("Active"), "suspended": _l("Suspended"), "closed": _l("Closed")}
+KIND_LABELS = {"self_check": _l("Self-check"), "site_inspection": _l("Site inspection"),
+               "agency_self_check": _l("Agency self-check"), "standardization": _l("Standardization assessment")}
+FREQUENCY_LABELS = {"daily": _l("Daily"), "weekly": _l("Weekly"), "monthly": _l("Monthly"),
+                    "quarterly": _l("Quarterly"), "yearly": _l("Yearly"), "on_demand": _l("On demand")}
 FLAG_LABELS = {"confined_space": _l("Confined spaces"), "hazardous_chemicals": _l("Hazardous chemicals"),
                "gas_user": _l("Gas user"), "key_enterprise": _l("Key enterprise"),
                "standardization_required": _l("Standardization required")}
@@ -50,6 +54,8 @@ def init_app(app: Flask) -> None:
             "risk_label": lambda level: RISK_LABELS.get(level, level),
             "status_label": lambda status: STATUS_LABELS.get(status, status),
             "flag_label": lambda flag: FLAG_LABELS.get(flag, flag),
+            "kind_label": lambda kind: KIND_LABELS.get(kind, kind),
+            "frequency_label": lambda frequency: FREQUENCY_LABELS.get(frequency, frequency),
             "FLAG_LABELS": FLAG_LABELS,
             "RISK_LABELS": RISK_LABELS,
             "local_time": lambda moment: format_datetime(to_local(moment), "yyyy-MM-dd HH:mm") if moment else "",

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
 
 TEST_INSTANCE = Path(tempfile.mkdtemp(prefix="sl_instance_"))
@@ -97,8 +98,18 @@ def _clean_tables(request, app):
     ctx.pop()
 
 
+class _Client(FlaskClient):
+    """Tests keep one app context open, which requests reuse; forget the cached locale per request."""
+
+    def open(self, *args, **kwargs):
+        import flask_babel
+        flask_babel.refresh()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = _Client
     return app.test_client()
 
 

@@ -25,7 +25,7 @@ class UserForm(FlaskForm):
     agency_id = SelectField(_l("Agency (agency staff)"), coerce=_optional_int, validators=[Optional()])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)], render_kw={"inputmode": "tel"})
     password = PasswordField(_l("Password"), validators=[Optional()], render_kw={"autocomplete": "new-password"})
-    active = BooleanField(_l("Active"), default=True)
+    active = BooleanField(_l("Account enabled"), default=True)
     version = HiddenField()
 
 

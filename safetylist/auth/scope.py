@@ -89,6 +89,31 @@ class Scope:
             return street_id == self.user.street_id
         return self.role == roles.OFFICER
 
+    # --- checklist runs and hazards ---------------------------------------------------------
+    def _party_filter(self, enterprise_col, agency_col) -> ColumnElement[bool]:
+        """Rows that belong to an enterprise in scope, or to an agency this user answers for."""
+        if self.role == roles.AGENCY_STAFF:
+            return agency_col == self.user.agency_id
+        in_scope = enterprise_col.in_(select(Enterprise.id).where(self.enterprise_filter()))
+        if self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR):
+            return true()  # agencies are supervised by the district
+        return in_scope
+
+    def runs(self) -> Select:
+        from safetylist.checklists.models import ChecklistRun
+        return select(ChecklistRun).where(self._party_filter(ChecklistRun.enterprise_id, ChecklistRun.agency_id))
+
+    def get_run(self, run_id: int):
+        from safetylist.checklists.models import ChecklistRun
+        run = db.session.scalars(self.runs().where(ChecklistRun.id == run_id)).first()
+        if run is None:
+            abort(404)
+        return run
+
+    def hazards(self) -> Select:
+        from safetylist.remediation.models import Hazard
+        return select(Hazard).where(self._party_filter(Hazard.enterprise_id, Hazard.agency_id))
+
     # --- the district map --------------------------------------------------------------
     def streets(self) -> Select:
         """Streets offered in filters and forms."""
@@ -109,6 +134,10 @@ class Scope:
         if self.role == roles.GRID_WORKER:
             return query.where(Grid.id.in_(current_grid_ids(self.user.id, self.on)))
         return query.where(false())
+
+    def can_view_library(self) -> bool:
+        """The checklist library (what is asked, scored and set in motion) is for regulators and admins."""
+        return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR, roles.STREET_REGULATOR)
 
     # --- accounts ----------------------------------------------------------------------
     def can_manage_users(self) -> bool:

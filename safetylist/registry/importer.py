@@ -34,8 +34,9 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        where = _("row %(row)d", row=self.row) + (f", {self.column}" if self.column else "")
-        return f"{where}: {self.reason}"
+        if self.column:
+            return _("row %(row)d, %(column)s: %(reason)s", row=self.row, column=self.column, reason=self.reason)
+        return _("row %(row)d: %(reason)s", row=self.row, reason=self.reason)
 
 
 @dataclass

@@ -56,17 +56,17 @@ def test_logout_needs_post_and_ends_the_session(world, client):
 def test_language_switch_is_remembered_for_the_user(world, client, db):
     login(client, world["officer"])
     client.post("/language", data={"locale": "en", "next": "/"})
-    assert 'lang="en"' in client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
     db.session.refresh(world["officer"])
     assert world["officer"].locale == "en"
     client.post("/language", data={"locale": "zh_CN"})
-    assert 'lang="zh-CN"' in client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in client.get("/").get_data(as_text=True)
 
 
 def test_unknown_language_is_ignored(world, client):
     login(client, world["officer"])
     client.post("/language", data={"locale": "xx"})
-    assert 'lang="zh-CN"' in client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in client.get("/").get_data(as_text=True)
 
 
 def test_every_role_reaches_its_home_page(world, client):

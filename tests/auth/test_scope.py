@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
@@ -124,3 +125,31 @@ def test_grid_worker_scope_follows_the_assignment_dates(world, db):
     ids = lambda day: set(db.session.scalars(Scope(worker, on=day).enterprises()).unique().all())  # noqa: E731
     assert world["e_a1"] in ids(date(2021, 6, 30))
     assert ids(date(2021, 7, 1)) == set()
+
+
+def test_runs_and_hazards_follow_the_enterprise_scope(world, db):
+    """Checklist runs and hazards are visible exactly where their enterprise (or agency) is."""
+    from safetylist.auth.scope import Scope
+    from safetylist.checklists.models import ChecklistRun, ChecklistVersion
+    from safetylist.remediation.models import Hazard
+    version = ChecklistVersion(checklist_key="k", number=1, content_hash="h" * 64, title_zh="测", title_en="t",
+                               kind="self_check", audience="enterprise", frequency="daily", definition={},
+                               source="k.yaml")
+    db.session.add(version)
+    db.session.flush()
+    owners = {"e_a1": {"enterprise_id": world["e_a1"].id}, "e_a2": {"enterprise_id": world["e_a2"].id},
+              "e_b1": {"enterprise_id": world["e_b1"].id}, "agency": {"agency_id": world["agency"].id}}
+    for owner in owners.values():
+        db.session.add(ChecklistRun(version_id=version.id, **owner))
+        db.session.add(Hazard(severity="general", title="t", found_on=date(2021, 1, 1),
+                              deadline=date(2021, 1, 2), **owner))
+    db.session.commit()
+    seen_by = {**{role: VISIBLE[role] for role in ROLES},
+               "agency_staff": {"agency"}, "district_regulator": ALL | {"agency"}, "admin": ALL | {"agency"}}
+    names = {v.get("enterprise_id") or ("agency", v.get("agency_id")): k for k, v in owners.items()}
+    for role in ROLES:
+        scope = Scope(world[role])
+        for query in (scope.runs(), scope.hazards()):
+            rows = db.session.scalars(query).all()
+            got = {names[r.enterprise_id or ("agency", r.agency_id)] for r in rows}
+            assert got == seen_by[role], (role, query)
