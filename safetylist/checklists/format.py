@@ -16,10 +16,8 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from safetylist.checklists.expressions import RESERVED
+from safetylist.registry.vocabulary import FLAGS, RISK_LEVELS
 
-# Same values as safetylist.registry.models (kept here so the engine needs no database code).
-FLAGS = ("confined_space", "hazardous_chemicals", "gas_user", "key_enterprise", "standardization_required")
-RISK_LEVELS = ("red", "orange", "yellow", "blue")
 SECTORS_FILE = Path(__file__).resolve().parent.parent / "registry" / "data" / "sectors.yaml"
 
 AnswerType = Literal["pass_fail_na", "yes_no", "number", "single_choice", "multi_choice",

@@ -9,9 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from safetylist.extensions import db
 from safetylist.timeutil import utcnow
 
-RISK_LEVELS = ("red", "orange", "yellow", "blue")  # 红橙黄蓝: major, high, moderate, low
-STATUSES = ("active", "suspended", "closed")
-FLAGS = ("confined_space", "hazardous_chemicals", "gas_user", "key_enterprise", "standardization_required")
+from safetylist.registry.vocabulary import FLAGS, RISK_LEVELS, STATUSES  # noqa: F401  (re-exported)
 
 
 class District(db.Model):
