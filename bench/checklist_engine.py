@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
@@ -19,6 +17,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.timing import timed  # noqa: E402
 from safetylist.checklists import expressions  # noqa: E402
 from safetylist.checklists.engine import evaluate  # noqa: E402
 from safetylist.checklists.format import ChecklistDefinition  # noqa: E402
@@ -30,14 +29,6 @@ OPTIONS = [{"id": "ok", "zh": "好", "en": "Good"}, {"id": "poor", "zh": "差", 
            {"id": "none", "zh": "无", "en": "None"}]
 
 
-def timed(fn, runs: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
 
 
 def generated_checklist(method: str, sections: int = 5, per_section: int = 20) -> ChecklistDefinition:

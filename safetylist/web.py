@@ -1,12 +1,13 @@
 """Cross-cutting web wiring: login loading, security headers, template helpers, error pages."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, flash, render_template, request
 from flask_babel import format_date, format_datetime, get_locale, lazy_gettext as _l
 from flask_login import current_user
 
 from safetylist.auth.roles import ROLE_LABELS
 from safetylist.auth.scope import Scope
+from safetylist.errors import PermissionDenied, StaleObject, ValidationFailed
 from safetylist.extensions import db, login_manager
 from safetylist.i18n import is_chinese, local_name
 from safetylist.timeutil import to_local
@@ -72,3 +73,23 @@ def _error_page(error):
     if request.accept_mimetypes.best == "application/json":
         return {"error": error.name, "message": error.description}, code
     return render_template("errors.html", error=error), code
+
+
+def call_service(save, form, show_errors) -> int | None:
+    """Run a service call for a submitted form: None on success, else the HTTP status to answer.
+
+    Field errors go back onto the form (400); a concurrent change keeps the user's input on
+    the form and says so (409); a refusal by role is 403.
+    """
+    try:
+        save()
+    except ValidationFailed as exc:
+        show_errors(form, exc.errors)
+        return 400
+    except StaleObject as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return 409
+    except PermissionDenied:
+        abort(403)
+    return None

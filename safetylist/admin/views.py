@@ -12,13 +12,14 @@ from safetylist.agencies.models import Agency
 from safetylist.auth import roles
 from safetylist.auth.models import User
 from safetylist.auth.scope import Scope
-from safetylist.errors import StaleObject, ValidationFailed
+from safetylist.errors import ValidationFailed
 from safetylist.extensions import db
 from safetylist.grid import services as grid_services
 from safetylist.grid.models import Grid
 from safetylist.i18n import local_name
 from safetylist.registry.models import Community, Street
 from safetylist.registry.services import Page
+from safetylist.web import call_service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -76,14 +77,10 @@ def create_user():
         abort(404)
     form = UserForm()
     _fill(form)
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(current_user, _form_data(form))
-        except ValidationFailed as exc:
-            _show_errors(form, exc.errors)
-        else:
-            flash(_("Account %(name)s created.", name=user.username), "success")
-            return redirect(url_for(".users"))
+    if form.validate_on_submit() and call_service(
+            lambda: services.create_user(current_user, _form_data(form)), form, _show_errors) is None:
+        flash(_("Account %(name)s created.", name=form.username.data.strip()), "success")
+        return redirect(url_for(".users"))
     return render_template("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
 
 
@@ -100,16 +97,10 @@ def edit_user(user_id: int):
     _fill(form)
     status = 200
     if form.validate_on_submit():
-        try:
-            services.update_user(current_user, user, _form_data(form), int(form.version.data or 0))
-        except ValidationFailed as exc:
-            _show_errors(form, exc.errors)
-            status = 400
-        except StaleObject as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            status = 409
-        else:
+        status = call_service(
+            lambda: services.update_user(current_user, user, _form_data(form), int(form.version.data or 0)),
+            form, _show_errors)
+        if status is None:
             flash(_("Changes saved."), "success")
             return redirect(url_for(".users"))
     return render_template("admin/user_form.html", form=form, user=user), status

@@ -264,21 +264,20 @@ def due_for_enterprise(enterprise: Enterprise, audience: str = "enterprise",
                   if item.definition.audience == audience and applies_to(item.definition, profile)}
     if not applicable:
         return []
-    last = dict(db.session.execute(
-        select(ChecklistVersion.checklist_key, func.max(ChecklistRun.submitted_at))
-        .join(ChecklistRun.version)
-        .where(ChecklistRun.enterprise_id == enterprise.id, ChecklistRun.status == "submitted",
-               ChecklistVersion.checklist_key.in_(list(applicable)))
-        .group_by(ChecklistVersion.checklist_key)).all())
-    drafts = dict(db.session.execute(
-        select(ChecklistVersion.checklist_key, func.max(ChecklistRun.id))
-        .join(ChecklistRun.version)
-        .where(ChecklistRun.enterprise_id == enterprise.id, ChecklistRun.status == "draft",
-               ChecklistVersion.checklist_key.in_(list(applicable)))
-        .group_by(ChecklistVersion.checklist_key)).all())
+    last = _latest_per_checklist(func.max(ChecklistRun.submitted_at), enterprise.id, "submitted", applicable)
+    drafts = _latest_per_checklist(func.max(ChecklistRun.id), enterprise.id, "draft", applicable)
     result = []
     for key, checklist in applicable.items():
         submitted = to_local(last[key]).date() if last.get(key) else None
         result.append(DueChecklist(key, checklist, next_due(checklist.frequency, submitted, today),
                                    submitted, drafts.get(key)))
     return sorted(result, key=lambda d: (d.due_on is None, d.due_on or date.max, d.key))
+
+
+def _latest_per_checklist(aggregate, enterprise_id: int, status: str, keys) -> dict:
+    """{checklist key: aggregate over the enterprise's runs in `status`} in one query."""
+    return dict(db.session.execute(
+        select(ChecklistVersion.checklist_key, aggregate).join(ChecklistRun.version)
+        .where(ChecklistRun.enterprise_id == enterprise_id, ChecklistRun.status == status,
+               ChecklistVersion.checklist_key.in_(list(keys)))
+        .group_by(ChecklistVersion.checklist_key)).all())

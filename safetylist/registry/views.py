@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from safetylist.auth.scope import Scope
-from safetylist.errors import PermissionDenied, StaleObject, ValidationFailed
+from safetylist.errors import ValidationFailed
 from safetylist.extensions import db
 from safetylist.grid.models import Grid
 from safetylist.i18n import local_name
@@ -15,6 +15,7 @@ from safetylist.registry import exporter, importer, services
 from safetylist.registry.forms import EnterpriseForm, ImportForm
 from safetylist.registry.models import FLAGS, RISK_LEVELS, STATUSES, Community, Sector
 from safetylist.timeutil import local_today
+from safetylist.web import call_service
 
 bp = Blueprint("registry", __name__, url_prefix="/enterprises")
 
@@ -153,19 +154,11 @@ def edit(enterprise_id: int):
         form[name].data = getattr(enterprise, name)
     status = 200
     if form.validate_on_submit():
-        try:
-            services.update_enterprise(current_user, enterprise, form.data_for_service(locked),
-                                       expected_version=int(form.version.data or 0))
-        except ValidationFailed as exc:
-            _apply_errors(form, exc.errors)
-            status = 400
-        except StaleObject as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            status = 409
-        except PermissionDenied:
-            abort(403)
-        else:
+        status = call_service(
+            lambda: services.update_enterprise(current_user, enterprise, form.data_for_service(locked),
+                                               expected_version=int(form.version.data or 0)),
+            form, _apply_errors)
+        if status is None:
             flash(_("Changes saved."), "success")
             return redirect(url_for(".detail", enterprise_id=enterprise.id))
     elif form.is_submitted():
