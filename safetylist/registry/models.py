@@ -76,6 +76,8 @@ class Enterprise(db.Model):
     gas_user: Mapped[bool] = mapped_column(default=False)
     key_enterprise: Mapped[bool] = mapped_column(default=False)
     standardization_required: Mapped[bool] = mapped_column(default=False)
+    # Photos keep their GPS position only if the enterprise agreed to it.
+    photo_location_opt_in: Mapped[bool] = mapped_column(default=False, server_default="0")
     headcount: Mapped[int | None]
     legal_representative: Mapped[str] = mapped_column(String(60))
     contact_name: Mapped[str] = mapped_column(String(60))
