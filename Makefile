@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app safetylist
 export FLASK_APP := safetylist
 
-.PHONY: run test test-postgres test-browser install install-dev translations bench clean
+.PHONY: run test test-browser install install-dev translations bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,8 @@ translations: install-dev
 bench: install-dev
 	$(BIN)/python bench/enterprise_list.py
 	$(BIN)/python bench/checklist_engine.py
+	$(BIN)/python bench/fill_runs.py
+	$(BIN)/python bench/run_pdf.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

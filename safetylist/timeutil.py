@@ -1,14 +1,22 @@
-"""The one time-zone helper: UTC in the database, Asia/Shanghai for people and deadlines."""
+"""The one time-zone helper: UTC in the database, Asia/Shanghai for people and deadlines.
+
+Stored times are naive UTC, the same on SQLite and PostgreSQL whatever the server's time zone.
+"""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def utc_start_of(day: date) -> datetime:
+    """The stored (naive UTC) moment at which a local Asia/Shanghai day begins."""
+    return datetime.combine(day, time.min, LOCAL_TZ).astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def local_today() -> date:

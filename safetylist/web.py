@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, abort, flash, render_template, request
-from flask_babel import format_date, format_datetime, get_locale, lazy_gettext as _l
+from flask_babel import format_date, format_datetime, get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from safetylist.auth.roles import ROLE_LABELS
@@ -61,11 +61,35 @@ def init_app(app: Flask) -> None:
             "RISK_LABELS": RISK_LABELS,
             "local_time": lambda moment: format_datetime(to_local(moment), "yyyy-MM-dd HH:mm") if moment else "",
             "local_date": lambda day: format_date(day, "yyyy-MM-dd") if day else "",
-            "scope": Scope(current_user) if current_user.is_authenticated else None,
+            "scope": Scope(current_user) if getattr(current_user, "is_authenticated", False) else None,
+            "js_messages": js_messages,
+            "number": lambda value: ("%g" % value) if isinstance(value, float) else value,
         }
 
     for code in (400, 403, 404, 413):
         app.register_error_handler(code, _error_page)
+
+
+def js_messages() -> dict[str, str]:
+    """Strings the scripts show, in the user's language (read by static/js/messages.js)."""
+    return {
+        "saved_server": _("Saved at %(time)s."),
+        "saved_device": _("Offline: answers are kept on this phone and will be sent when the network returns."),
+        "syncing": _("Saving…"),
+        "synced_after_offline": _("Back online: your answers have been sent."),
+        "merged": _("Answers were also changed on another device; yours were added to them."),
+        "submitted_elsewhere": _("This checklist has already been submitted."),
+        "save_failed": _("Some answers could not be saved; please check them."),
+        "queued": _("Offline: the submission will be sent as soon as the network returns. You can close this page."),
+        "submitting": _("Submitting…"),
+        "photo_offline": _("Photos need the network; take it again when you are online."),
+        "photo_uploading": _("Uploading the photo…"),
+        "photo_done": _("Photo added."),
+        "photo_failed": _("The photo could not be added."),
+        "missing": _("%(n)s items need an answer or a photo."),
+        "outbox_sent": _("A checklist saved offline has been submitted."),
+        "outbox_refused": _("A checklist saved offline could not be submitted: open it to see why."),
+    }
 
 
 def _error_page(error):

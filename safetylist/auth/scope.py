@@ -114,6 +114,11 @@ class Scope:
         from safetylist.remediation.models import Hazard
         return select(Hazard).where(self._party_filter(Hazard.enterprise_id, Hazard.agency_id))
 
+    def photos(self) -> Select:
+        """Photos of the runs in scope: a photo belongs to its run's enterprise or agency."""
+        from safetylist.photos.models import Photo
+        return select(Photo).where(self._party_filter(Photo.enterprise_id, Photo.agency_id))
+
     # --- the district map --------------------------------------------------------------
     def streets(self) -> Select:
         """Streets offered in filters and forms."""

@@ -33,7 +33,12 @@ def login():
         if user is None:
             form.password.errors.append(_("Wrong username or password."))
         else:
+            locale = session.get("locale")
             session.clear()  # a fresh session on login: no fixation
+            if locale:
+                session["locale"] = locale
+                if not user.locale:
+                    services.set_locale(user, locale)
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data, url_for("home.index")))
     return render_template("auth/login.html", form=form)

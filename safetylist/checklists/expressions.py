@@ -264,3 +264,16 @@ def comparisons(expr: Expr) -> Iterator[Compare]:
     else:
         for operand in expr.operands:
             yield from comparisons(operand)
+
+
+def as_json(expr: Expr) -> dict:
+    """The condition as plain JSON for the fill page's script (static/js/conditions.js).
+
+    The browser evaluates exactly this tree, so pages and server share one parse of every
+    condition; the server still re-evaluates everything on submit.
+    """
+    if isinstance(expr, Compare):
+        return {"cmp": expr.op, "item": expr.item, "values": [v.value for v in expr.values]}
+    if isinstance(expr, Not):
+        return {"not": as_json(expr.operand)}
+    return {"and" if isinstance(expr, And) else "or": [as_json(o) for o in expr.operands]}

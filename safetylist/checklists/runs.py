@@ -85,6 +85,17 @@ def start_run(actor, checklist_key: str, enterprise: Enterprise | None = None,
     return run
 
 
+def can_fill(actor, run: ChecklistRun) -> bool:
+    """May this user still change the run (a draft they are a filler for)?"""
+    if run.submitted:
+        return False
+    try:
+        _check_filler(actor, definition(run), run.enterprise, run.agency_id)
+    except (PermissionDenied, ValidationFailed):
+        return False
+    return True
+
+
 def definition(run: ChecklistRun) -> ChecklistDefinition:
     return versions.definition_of(run.version)
 

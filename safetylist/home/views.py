@@ -1,16 +1,22 @@
 """Each role's home page: what that person works on first."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import timedelta
+
+from flask import Blueprint, current_app, render_template, send_from_directory
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from safetylist.auth import roles
 from safetylist.auth.scope import Scope
+from safetylist.checklists import runs
+from safetylist.checklists.models import ChecklistRun
 from safetylist.extensions import db
 from safetylist.grid import services as grid_services
 from safetylist.registry.models import Enterprise, Street
 from safetylist.registry.services import EnterpriseFilters
+from safetylist.remediation.models import Hazard
+from safetylist.timeutil import local_today, utc_start_of
 
 bp = Blueprint("home", __name__)
 
@@ -21,7 +27,7 @@ def index():
     scope = Scope(current_user)
     context: dict = {}
     if current_user.role == roles.OFFICER:
-        context["enterprise"] = scope.get_enterprise(current_user.enterprise_id)
+        context.update(_officer_today(scope))
     elif current_user.role == roles.GRID_WORKER:
         context["assignments"] = grid_services.current_assignments(current_user.id)
         context["counts"] = _risk_counts(scope)
@@ -33,6 +39,35 @@ def index():
     elif current_user.role == roles.AGENCY_STAFF:
         context["agency"] = current_user.agency
     return render_template("home/index.html", **context)
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """Served from the root so it may look after every page of the site."""
+    response = send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript",
+                                   max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _officer_today(scope: Scope) -> dict:
+    """Due and overdue checklists, this week's submissions and open hazards of the officer's enterprise."""
+    enterprise = scope.get_enterprise(current_user.enterprise_id)
+    today = local_today()
+    due = runs.due_for_enterprise(enterprise, today=today)
+    monday = today - timedelta(days=today.weekday())
+    week_start = utc_start_of(monday)
+    done = db.session.scalars(scope.runs().where(ChecklistRun.enterprise_id == enterprise.id,
+                                                 ChecklistRun.status == "submitted",
+                                                 ChecklistRun.submitted_at >= week_start)
+                              .order_by(ChecklistRun.submitted_at.desc())).all()
+    hazards = db.session.scalars(scope.hazards().where(Hazard.enterprise_id == enterprise.id,
+                                                       Hazard.status != "closed")
+                                 .order_by(Hazard.deadline)).all()
+    return {"enterprise": enterprise, "today": today,
+            "due_now": [d for d in due if d.due_on is not None and d.due_on <= today],
+            "coming": [d for d in due if d.due_on is None or d.due_on > today],
+            "done": done, "hazards": hazards}
 
 
 def _risk_counts(scope: Scope) -> dict[str, int]:

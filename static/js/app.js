@@ -26,3 +26,8 @@ document.addEventListener("DOMContentLoaded", () => {
     linkSelects(places.querySelector("#community_id"), places.querySelector("#grid_id"));
   }
 });
+
+// The service worker keeps checklist pages usable offline (static/sw.js, served at /sw.js).
+if ("serviceWorker" in navigator && document.body && document.body.dataset.messages) {
+  navigator.serviceWorker.register("/sw.js").catch(() => {});
+}

@@ -1,0 +1,203 @@
+"""Constants and helpers shared by the browser tests (imported by their conftest too)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from flask import Flask
+from playwright.sync_api import Page
+from sqlalchemy import select
+
+# See /work/shared/TOOLING.md: Playwright cannot fetch its own browser here.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+WIDTH = 360
+PHONE = {
+    "viewport": {"width": WIDTH, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "zh-CN",
+    "timezone_id": "Asia/Shanghai",
+}
+PASSWORD = "safety2021"  # safetylist.demo_seed.DEMO_PASSWORD
+ROLES = ["admin", "district", "street", "grid", "officer", "agency"]  # the demo logins
+
+# Reported to Python from every page: CSP violations (the app forbids inline scripts and styles).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__slReportCsp(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} on ${e.documentURI}`);
+}, true);
+"""
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+
+    def query(self, fn: Callable):
+        """fn(db) in an app context of the live app (same database as the browser sees); returns its result."""
+        from safetylist.extensions import db
+        with self.app.app_context():
+            try:
+                return fn(db)
+            finally:
+                db.session.remove()
+
+
+@dataclass
+class Problems:
+    """What went wrong in the browser while a test ran."""
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+    failed_documents: set[str] = field(default_factory=set)
+    allowed: list[re.Pattern] = field(default_factory=list)
+
+    def allow(self, pattern: str) -> None:
+        """A console error the test provokes on purpose (e.g. a 400 answer to a refused submission)."""
+        self.allowed.append(re.compile(pattern))
+
+    def unexpected_console_errors(self) -> list[str]:
+        """Console errors, leaving out chromium's note on a page answered with 4xx on purpose (form errors)."""
+        return [m for m in self.console_errors
+                if not (m.startswith("Failed to load resource: the server responded with a status of 4")
+                        and m.rsplit(" @ ", 1)[-1] in self.failed_documents)
+                and not any(p.search(m) for p in self.allowed)]
+
+
+def login_through_form(page: Page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.get_by_role("button", name=re.compile("^(登录|Log in)$")).click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def user_id(live_server: LiveServer, username: str) -> int:
+    from safetylist.auth.models import User
+    return live_server.query(lambda db: db.session.scalar(select(User.id).where(User.username == username)))
+
+
+def scroll_width(page: Page) -> int:
+    return page.evaluate("() => document.documentElement.scrollWidth")
+
+
+def count_shown(page: Page) -> int:
+    """The '共 N 家企业' total above the enterprise list."""
+    text = page.locator(".titlebar.small p.muted").inner_text()
+    return int(re.search(r"\d+", text.replace(",", "")).group())
+
+
+# --- data from the demo register ------------------------------------------------------------
+def enterprise_ids(live_server: LiveServer) -> dict[str, int]:
+    """Enterprises worth opening: the one with the longest name (hardest to fit at 360 px), and one
+    in the first street (平湖) that no demo login is bound to, for editing."""
+    from sqlalchemy import func
+
+    from safetylist.auth.models import User
+    from safetylist.registry.models import Enterprise, Street
+
+    def find(db):
+        longest = db.session.scalar(select(Enterprise.id)
+                                    .order_by(func.length(Enterprise.name).desc(), Enterprise.id).limit(1))
+        first_street = db.session.scalar(select(Street.id).order_by(Street.id).limit(1))
+        bound = select(User.enterprise_id).where(User.enterprise_id.is_not(None))
+        editable = db.session.scalar(select(Enterprise.id)
+                                     .where(Enterprise.street_id == first_street, Enterprise.grid_id.is_not(None),
+                                            Enterprise.id.not_in(bound))
+                                     .order_by(Enterprise.id.desc()).limit(1))
+        return {"longest": longest, "editable": editable}
+    return live_server.query(find)
+
+
+PAGE_NAMES = ["login", *[f"home-{role}" for role in ROLES], "enterprise-list", "enterprise-list-filtered",
+              "enterprise-detail", "enterprise-edit", "enterprise-edit-officer", "enterprise-new", "import",
+              "admin-users", "grid-assignment"]
+
+
+def pages_to_check(live_server: LiveServer) -> dict[str, tuple[str | None, str]]:
+    """name -> (demo login or None for anonymous, path), for every name in PAGE_NAMES."""
+    ids = enterprise_ids(live_server)
+    pages: dict[str, tuple[str | None, str]] = {"login": (None, "/login")}
+    pages.update({f"home-{role}": (role, "/") for role in ROLES})
+    pages.update({
+        "enterprise-list": ("district", "/enterprises/"),
+        "enterprise-list-filtered": ("district", "/enterprises/?risk_level=red&flag=gas_user&page=1"),
+        "enterprise-detail": ("district", f"/enterprises/{ids['longest']}"),
+        "enterprise-edit": ("district", f"/enterprises/{ids['longest']}/edit"),
+        "enterprise-edit-officer": ("officer", f"/enterprises/{officer_enterprise_id(live_server)}/edit"),
+        "enterprise-new": ("street", "/enterprises/new"),
+        "import": ("district", "/enterprises/import"),
+        "admin-users": ("admin", "/admin/users"),
+        "grid-assignment": ("admin", f"/admin/users/{user_id(live_server, 'grid')}/grids"),
+    })
+    assert list(pages) == PAGE_NAMES
+    return pages
+
+
+def officer_enterprise_id(live_server: LiveServer) -> int:
+    from safetylist.auth.models import User
+    return live_server.query(lambda db: db.session.scalar(
+        select(User.enterprise_id).where(User.username == "officer")))
+
+
+# --- what a 360 px phone needs --------------------------------------------------------------------
+TAP_TARGET = 44  # px, WCAG 2.5.5 / Apple HIG
+
+# Small tap targets among a.button, button, input, select, summary in <main> and the top bar.
+# A checkbox or radio counts by its label, which is what a finger hits.
+SMALL_TAP_TARGETS_JS = """
+(minimum) => {
+  const describe = (el) => {
+    const text = (el.innerText || el.value || el.getAttribute("aria-label") || "").trim().replace(/\\s+/g, " ");
+    const cls = typeof el.className === "string" && el.className.trim()
+      ? "." + el.className.trim().split(/\\s+/).join(".") : "";
+    return `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.name ? "[name=" + el.name + "]" : ""}`
+      + `${cls} "${text.slice(0, 30)}"`;
+  };
+  const small = [];
+  const selector = "a.button, button, input, select, summary";
+  for (const root of document.querySelectorAll("main, header.topbar")) {
+    for (const el of root.querySelectorAll(selector)) {
+      if (el.type === "hidden") continue;
+      let box = el.getBoundingClientRect();
+      if (box.width === 0 && box.height === 0) continue;  // not rendered, e.g. inside a closed <details>
+      if (getComputedStyle(el).visibility === "hidden") continue;
+      if (el.type === "checkbox" || el.type === "radio") {
+        const label = el.closest("label")
+          || (el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`));
+        if (!label) { small.push(`${describe(el)}: no label to tap`); continue; }
+        box = label.getBoundingClientRect();
+      }
+      if (box.height + 0.01 < minimum) small.push(`${describe(el)}: ${box.height.toFixed(1)} px high`);
+    }
+  }
+  return small;
+}
+"""
+
+# Elements sticking out past the right edge of the viewport (to explain an overflow).
+OVERFLOWING_JS = """
+(width) => {
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const box = el.getBoundingClientRect();
+    if (box.right > width + 0.5 && box.width > 0) {
+      const cls = typeof el.className === "string" && el.className.trim()
+        ? "." + el.className.trim().replace(/\\s+/g, ".") : "";
+      out.push(`${el.tagName.toLowerCase()}${cls} right=${box.right.toFixed(0)}`);
+    }
+  }
+  return out.slice(0, 10);
+}
+"""
+
+
+def open_all_details(page: Page) -> None:
+    """Open the menu and every other <details> (filters, column help) as a user could."""
+    page.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
