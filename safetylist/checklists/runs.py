@@ -147,6 +147,25 @@ def _clean_answers(checklist: ChecklistDefinition, answers: dict, notes: dict,
     return clean, clean_notes, clean_evidence
 
 
+def _check_photos(run: ChecklistRun, checklist: ChecklistDefinition, answers: dict, evidence: dict) -> None:
+    """Photo references must name photos stored for this run's own enterprise or agency."""
+    photo_items = {item.id for _, item in checklist.all_items() if item.answer == "photo"}
+    wanted: dict[str, set[str]] = {}
+    for item_id, refs in list(evidence.items()) + [(k, v) for k, v in answers.items() if k in photo_items]:
+        for ref in [refs] if isinstance(refs, str) else (refs or []):
+            wanted.setdefault(ref, set()).add(item_id)
+    if not wanted:
+        return
+    from safetylist.photos.models import Photo
+    owner = (Photo.enterprise_id == run.enterprise_id) if run.enterprise_id is not None \
+        else (Photo.agency_id == run.agency_id)
+    known = set(db.session.scalars(select(Photo.ref).where(Photo.ref.in_(list(wanted)), owner)))
+    errors = {item_id: _("This photo was not taken for this checklist.")
+              for ref, items in wanted.items() if ref not in known for item_id in items}
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def _merge(run: ChecklistRun, answers: dict, notes: dict, evidence: dict) -> None:
     """Fold new values into the draft; empty values clear what was there."""
     run.answers = {k: v for k, v in {**run.answers, **answers}.items() if v is not None}
@@ -164,7 +183,9 @@ def save_answers(actor, run: ChecklistRun, answers: dict, notes: dict | None = N
     checklist = _check_draft(actor, run)
     if expected_version is not None and expected_version != run.lock_version:
         raise StaleObject(_("This checklist was changed elsewhere after you opened it. Reload to continue."))
-    _merge(run, *_clean_answers(checklist, answers, notes or {}, evidence))
+    clean, clean_notes, clean_evidence = _clean_answers(checklist, answers, notes or {}, evidence)
+    _check_photos(run, checklist, clean, clean_evidence)
+    _merge(run, clean, clean_notes, clean_evidence)
     try:
         db.session.commit()
     except StaleDataError:
@@ -202,7 +223,9 @@ def submit_run(actor, run: ChecklistRun, answers: dict | None = None, notes: dic
     checklist = _check_draft(actor, run)
     if answers or notes or evidence:
         # Kept as the draft even if the submission is refused below: no answer is lost.
-        _merge(run, *_clean_answers(checklist, answers or {}, notes or {}, evidence))
+        clean, clean_notes, clean_evidence = _clean_answers(checklist, answers or {}, notes or {}, evidence)
+        _check_photos(run, checklist, clean, clean_evidence)
+        _merge(run, clean, clean_notes, clean_evidence)
         db.session.commit()
     evaluation = evaluate(checklist, run.answers)
     if not evaluation.complete:

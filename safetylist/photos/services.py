@@ -265,5 +265,10 @@ def photo_path(photo: Photo) -> Path:
     return photo_path_for(photo.ref)
 
 
+def photo_folder() -> Path:
+    """Where stored photos live: under UPLOAD_FOLDER, never under static/."""
+    return Path(current_app.config["UPLOAD_FOLDER"]) / "photos"
+
+
 def photo_path_for(ref: str) -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"]) / "photos" / f"{ref}.jpg"
+    return photo_folder() / f"{ref}.jpg"

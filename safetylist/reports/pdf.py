@@ -17,6 +17,8 @@ from flask import current_app
 from weasyprint import HTML, URLFetcher
 from weasyprint.urls import URLFetcherResponse
 
+from safetylist.photos.services import photo_folder
+
 
 class LocalFilesFetcher(URLFetcher):
     """Serves data: URIs and file: URLs inside `roots`; refuses everything else."""
@@ -38,8 +40,6 @@ class LocalFilesFetcher(URLFetcher):
         return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
 
 
-def photo_folder() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"]) / "photos"
 
 
 def html_to_pdf(html: str) -> bytes:

@@ -14,8 +14,9 @@ from safetylist.checklists.format import Item
 from safetylist.checklists.models import ChecklistRun
 from safetylist.extensions import db
 from safetylist.photos.models import Photo
+from safetylist.photos.services import photo_path
 from safetylist.remediation.models import Hazard
-from safetylist.reports.pdf import photo_folder, render_pdf
+from safetylist.reports.pdf import render_pdf
 from safetylist.timeutil import to_local, utcnow
 
 WORDS = {"pass": "合格", "fail": "不合格", "na": "不适用", "yes": "是", "no": "否"}
@@ -150,10 +151,9 @@ def _photos(run: ChecklistRun, checklist) -> dict[str, dict]:
         return {}
     owner = (Photo.enterprise_id == run.enterprise_id) if run.enterprise_id is not None \
         else (Photo.agency_id == run.agency_id)
-    folder = photo_folder()
     found = {}
     for photo in db.session.scalars(select(Photo).where(Photo.ref.in_(refs), owner)):
-        path = folder / f"{photo.ref}.jpg"  # where the photos service stores the downscaled JPEG
+        path = photo_path(photo)
         if path.is_file():
             taken = to_local(photo.taken_at)
             found[photo.ref] = {"src": path.resolve().as_uri(),

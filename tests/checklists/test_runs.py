@@ -23,13 +23,23 @@ def library(app):
     app.extensions["checklist_library"] = real
 
 
+def photo(db, enterprise) -> str:
+    """A stored photo record of the enterprise (the file itself is not needed here)."""
+    from safetylist.photos.models import Photo
+    row = Photo(ref=f"ref-{enterprise.id}-{db.session.query(Photo).count()}", enterprise_id=enterprise.id,
+                original_format="JPEG", content_type="image/jpeg", width=10, height=10, size=100)
+    db.session.add(row)
+    db.session.commit()
+    return row.ref
+
+
 def test_officer_fills_and_submits_with_hazards(world, library, db):
     from safetylist.remediation.models import Hazard
     officer, enterprise = world["officer"], world["e_a1"]
     run = runs.start_run(officer, "weekly-check", enterprise)
     assert run.status == "draft" and run.version.checklist_key == "weekly-check"
     runs.save_answers(officer, run, {"has-gas": "yes", "alarm": "fail"}, notes={"alarm": "报警器无电"},
-                      evidence={"alarm": ["photo-1"]})
+                      evidence={"alarm": [photo(db, enterprise)]})
     submission = runs.submit_run(officer, run, {"exits": "fail", "temperature": 22})
     assert run.submitted and round(run.score, 1) == 33.3  # temperature passed; alarm and exits failed
     assert run.passed is False and run.result["failed"] == ["alarm", "exits"]
@@ -59,10 +69,10 @@ def test_failed_item_needing_a_photo_cannot_be_submitted_without_one(world, libr
     assert list(refused.value.errors) == ["alarm"]
 
 
-def test_hidden_answers_are_dropped_on_submit(world, library):
+def test_hidden_answers_are_dropped_on_submit(world, library, db):
     officer = world["officer"]
     run = runs.start_run(officer, "weekly-check", world["e_a1"])
-    runs.save_answers(officer, run, {"has-gas": "yes", "alarm": "fail"}, evidence={"alarm": ["p"]})
+    runs.save_answers(officer, run, {"has-gas": "yes", "alarm": "fail"}, evidence={"alarm": [photo(db, world["e_a1"])]})
     runs.submit_run(officer, run, {"has-gas": "no", "exits": "pass"})
     assert run.answers == {"has-gas": "no", "exits": "pass"} and run.evidence == {}
     assert run.passed is True and run.score == 100
@@ -75,6 +85,16 @@ def test_bad_answers_are_refused_with_the_item(world, library):
         runs.save_answers(officer, run, {"exits": "maybe", "nope": "yes", "temperature": "hot"})
     assert set(refused.value.errors) == {"exits", "nope", "temperature"}
     assert run.answers == {}
+
+
+def test_photos_of_another_enterprise_or_unknown_refs_are_refused(world, library, db):
+    officer = world["officer"]
+    run = runs.start_run(officer, "weekly-check", world["e_a1"])
+    for refs in (["no-such-photo"], [photo(db, world["e_b1"])]):
+        with pytest.raises(ValidationFailed) as refused:
+            runs.save_answers(officer, run, {"has-gas": "yes", "alarm": "fail"}, evidence={"alarm": refs})
+        assert list(refused.value.errors) == ["alarm"]
+    assert run.evidence == {}
 
 
 def test_submitted_runs_are_immutable(world, library, db):

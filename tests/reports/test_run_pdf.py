@@ -112,8 +112,9 @@ def test_photos_of_another_party_are_not_printed(world, library, app, make_user)
     officer = world["officer"]
     run = runs.start_run(officer, "weekly-check", world["e_a1"])
     mine = make_photo(app, world["e_a1"])
-    runs.submit_run(officer, run, {"has-gas": "yes", "alarm": "fail", "exits": "pass"},
-                    evidence={"alarm": [mine.ref, other.ref]})
+    # The runs service refuses another party's photo; the PDF must not trust stored refs either.
+    run.evidence = {"alarm": [mine.ref, other.ref]}
+    runs.submit_run(officer, run, {"has-gas": "yes", "alarm": "fail", "exits": "pass"})
     alarm = next(item for section in run_record(run)["sections"] for item in section["items"]
                  if item.ask == "燃气报警器是否正常？")
     assert [photo["src"] for photo in alarm.photos] == [
