@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from safetylist.config import ROOT, load_config
-from safetylist.extensions import babel, csrf, db, login_manager, migrate
+from safetylist.extensions import babel, compress, csrf, db, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
                    default_translation_directories=str(ROOT / "safetylist" / "translations"))
     login_manager.init_app(app)
+    compress.init_app(app)
 
     from safetylist import web
     from safetylist.checklists import versions

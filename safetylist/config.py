@@ -72,5 +72,10 @@ def load_config() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_STREAMS_ALGORITHM": ["br", "deflate"],  # static files are streamed
+        "COMPRESS_MIN_SIZE": 1024,
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
+                               "application/json", "image/svg+xml"],
         "CELERY": _celery(instance),
     }

@@ -19,6 +19,7 @@ from safetylist.remediation.models import Hazard
 from safetylist.timeutil import local_today, utc_start_of
 
 bp = Blueprint("home", __name__)
+HOME_LIST = 10  # rows per list on a home page
 
 
 @bp.route("/")
@@ -35,7 +36,7 @@ def index():
         context["counts"] = _risk_counts(scope)
         context["by_street"] = _by_street(scope)
         unassigned = EnterpriseFilters(unassigned=True).apply(scope.enterprises())
-        context["unassigned"] = db.session.scalar(select(func.count()).select_from(unassigned.subquery()))
+        context["unassigned"] = _count(unassigned)
     elif current_user.role == roles.AGENCY_STAFF:
         context["agency"] = current_user.agency
     return render_template("home/index.html", **context)
@@ -57,17 +58,21 @@ def _officer_today(scope: Scope) -> dict:
     due = runs.due_for_enterprise(enterprise, today=today)
     monday = today - timedelta(days=today.weekday())
     week_start = utc_start_of(monday)
-    done = db.session.scalars(scope.runs().where(ChecklistRun.enterprise_id == enterprise.id,
-                                                 ChecklistRun.status == "submitted",
-                                                 ChecklistRun.submitted_at >= week_start)
-                              .order_by(ChecklistRun.submitted_at.desc())).all()
-    hazards = db.session.scalars(scope.hazards().where(Hazard.enterprise_id == enterprise.id,
-                                                       Hazard.status != "closed")
-                                 .order_by(Hazard.deadline)).all()
+    done = scope.runs().where(ChecklistRun.enterprise_id == enterprise.id, ChecklistRun.status == "submitted",
+                              ChecklistRun.submitted_at >= week_start)
+    hazards = scope.hazards().where(Hazard.enterprise_id == enterprise.id, Hazard.status != "closed")
     return {"enterprise": enterprise, "today": today,
             "due_now": [d for d in due if d.due_on is not None and d.due_on <= today],
             "coming": [d for d in due if d.due_on is None or d.due_on > today],
-            "done": done, "hazards": hazards}
+            # The page stays light however busy the week was: the newest few, and how many in all.
+            "done": db.session.scalars(done.order_by(ChecklistRun.submitted_at.desc()).limit(HOME_LIST)).all(),
+            "done_total": _count(done),
+            "hazards": db.session.scalars(hazards.order_by(Hazard.deadline, Hazard.id).limit(HOME_LIST)).all(),
+            "hazards_total": _count(hazards)}
+
+
+def _count(query) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
 
 
 def _risk_counts(scope: Scope) -> dict[str, int]:

@@ -121,3 +121,22 @@ def test_service_worker_is_served_from_the_root(client, app):
     response = client.get("/sw.js")
     assert response.status_code == 200 and "javascript" in response.mimetype
     assert response.headers["Cache-Control"] == "no-cache"
+
+
+def test_pages_travel_compressed(world, client, library):
+    login(client, world["officer"])
+    run_id = start(client, world)
+    for url in (f"/runs/{run_id}", "/static/js/fill.js", "/static/css/app.css"):
+        response = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})  # what chromium sends over http
+        assert response.headers.get("Content-Encoding") in ("gzip", "deflate"), url
+
+
+def test_home_lists_stay_short_on_a_busy_week(world, client, library, db):
+    from safetylist.checklists import runs
+    officer = world["officer"]
+    for n in range(12):
+        run = runs.start_run(officer, "weekly-check", world["e_a1"])
+        runs.submit_run(officer, run, {"has-gas": "no", "exits": "fail"}, submission_key=f"busy-{n}")
+    login(client, officer)
+    page = client.get("/").get_data(as_text=True)
+    assert len(re.findall(r'href="/runs/\d+"', page)) == 10 and "另有 2 项" in page
