@@ -30,6 +30,7 @@ class EnterpriseForm(FlaskForm):
     gas_user = BooleanField(_l("Gas user"))
     key_enterprise = BooleanField(_l("Key enterprise"))
     standardization_required = BooleanField(_l("Standardization required"))
+    photo_location_opt_in = BooleanField(_l("Keep the location (GPS) in our photos"))
     headcount = IntegerField(_l("Headcount"), validators=[Optional(), NumberRange(min=0, max=1_000_000)],
                              render_kw={"inputmode": "numeric"})
     legal_representative = StringField(_l("Legal representative"), validators=[DataRequired(), Length(max=60)])

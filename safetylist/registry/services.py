@@ -20,7 +20,7 @@ from safetylist.timeutil import local_today
 
 REQUIRED = ("name", "credit_code", "sector_id", "street_id", "address", "risk_level",
             "legal_representative", "contact_name", "contact_phone", "filed_on")
-EDITABLE = REQUIRED + ("community_id", "grid_id", "headcount", "status") + FLAGS
+EDITABLE = REQUIRED + ("community_id", "grid_id", "headcount", "status", "photo_location_opt_in") + FLAGS
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{6,19}$")
 
 

@@ -117,7 +117,38 @@ def enterprise_ids(live_server: LiveServer) -> dict[str, int]:
 
 PAGE_NAMES = ["login", *[f"home-{role}" for role in ROLES], "enterprise-list", "enterprise-list-filtered",
               "enterprise-detail", "enterprise-edit", "enterprise-edit-officer", "enterprise-new", "import",
-              "admin-users", "grid-assignment"]
+              "admin-users", "grid-assignment", "run-fill", "run-result", "run-history", "checklist-library",
+              "checklist-detail"]
+
+
+def passing_answers(definition) -> dict:
+    """Answers that pass every visible item: answer what is missing until nothing is."""
+    from safetylist.checklists.engine import evaluate
+    items = {item.id: item for _, item in definition.all_items()}
+    answers: dict = {}
+    while missing := evaluate(definition, answers).missing:
+        for item_id in missing:
+            item = items[item_id]
+            answers[item_id] = {"pass_fail_na": "pass", "number": item.min if item.min is not None else 0,
+                                "yes_no": "no" if item.fail_on == "yes" else "yes"}.get(item.answer, "ok")
+    return answers
+
+
+def site_inspection_runs(live_server: LiveServer) -> dict[str, int]:
+    """A draft and a submitted grid site inspection by the demo grid worker (layout pages for runs)."""
+    from safetylist.auth.models import User
+    from safetylist.checklists import runs
+    from safetylist.registry.models import Enterprise
+
+    def make(db):
+        worker = db.session.scalars(select(User).where(User.username == "grid")).one()
+        from safetylist.auth.scope import Scope
+        enterprise = db.session.scalars(Scope(worker).enterprises().order_by(Enterprise.id)).first()
+        done = runs.start_run(worker, "grid-site-inspection", enterprise)
+        runs.submit_run(worker, done, passing_answers(runs.definition(done)))
+        draft = runs.start_run(worker, "grid-site-inspection", enterprise)
+        return {"draft": draft.id, "submitted": done.id}
+    return live_server.query(make)
 
 
 def pages_to_check(live_server: LiveServer) -> dict[str, tuple[str | None, str]]:
@@ -135,6 +166,14 @@ def pages_to_check(live_server: LiveServer) -> dict[str, tuple[str | None, str]]
         "import": ("district", "/enterprises/import"),
         "admin-users": ("admin", "/admin/users"),
         "grid-assignment": ("admin", f"/admin/users/{user_id(live_server, 'grid')}/grids"),
+    })
+    runs = site_inspection_runs(live_server)
+    pages.update({
+        "run-fill": ("grid", f"/runs/{runs['draft']}"),
+        "run-result": ("grid", f"/runs/{runs['submitted']}"),
+        "run-history": ("grid", "/runs/"),
+        "checklist-library": ("district", "/checklists/"),
+        "checklist-detail": ("district", "/checklists/standardization-gbt33000"),
     })
     assert list(pages) == PAGE_NAMES
     return pages

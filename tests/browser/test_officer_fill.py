@@ -41,14 +41,22 @@ def start_daily_check(page: Page) -> int:
     return int(page.url.rsplit("/", 1)[1])
 
 
+def _daily_runs():
+    from safetylist.checklists.models import ChecklistRun, ChecklistVersion
+    return select(ChecklistRun.id).join(ChecklistVersion).where(ChecklistVersion.checklist_key == "general-daily")
+
+
 def discard_drafts(live_server) -> None:
+    """Start each test with no daily self-check runs (other tests' runs are left alone)."""
     from safetylist.checklists.models import ChecklistRun
     from safetylist.photos.models import Photo
     from safetylist.remediation.models import Hazard
 
     def wipe(db):
-        for model in (Hazard, Photo, ChecklistRun):
-            db.session.execute(model.__table__.delete())
+        ids = list(db.session.scalars(_daily_runs()))
+        for model in (Hazard, Photo):
+            db.session.execute(model.__table__.delete().where(model.run_id.in_(ids)))
+        db.session.execute(ChecklistRun.__table__.delete().where(ChecklistRun.id.in_(ids)))
         db.session.commit()
     live_server.query(wipe)
 
@@ -56,7 +64,8 @@ def discard_drafts(live_server) -> None:
 def submitted_runs(live_server) -> int:
     from safetylist.checklists.models import ChecklistRun
     return live_server.query(lambda db: db.session.scalar(
-        select(func.count(ChecklistRun.id)).where(ChecklistRun.status == "submitted")))
+        select(func.count(ChecklistRun.id)).where(ChecklistRun.status == "submitted",
+                                                  ChecklistRun.id.in_(_daily_runs()))))
 
 
 def fill_people_section(page: Page) -> None:

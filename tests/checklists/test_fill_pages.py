@@ -140,3 +140,10 @@ def test_home_lists_stay_short_on_a_busy_week(world, client, library, db):
     login(client, officer)
     page = client.get("/").get_data(as_text=True)
     assert len(re.findall(r'href="/runs/\d+"', page)) == 10 and "另有 2 项" in page
+
+
+def test_result_page_links_to_the_pdf(world, client, library):
+    login(client, world["officer"])
+    run_id = start(client, world)
+    client.post(f"/runs/{run_id}/submit", json={"answers": {"has-gas": "no", "exits": "pass"}, "submission_key": "p"})
+    assert f'href="/runs/{run_id}.pdf"' in client.get(f"/runs/{run_id}").get_data(as_text=True)

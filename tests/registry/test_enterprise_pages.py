@@ -12,7 +12,8 @@ def form_data(enterprise=None, **overrides):
         data = {name: getattr(enterprise, name) for name in data}
         data["version"] = enterprise.version
     data.update(overrides)
-    flags = {"confined_space", "hazardous_chemicals", "gas_user", "key_enterprise", "standardization_required"}
+    flags = {"confined_space", "hazardous_chemicals", "gas_user", "key_enterprise", "standardization_required",
+             "photo_location_opt_in"}
     out = {}
     for key, value in data.items():
         if key in flags:
@@ -144,3 +145,13 @@ def test_list_uses_a_constant_number_of_queries(world, client, make_enterprise, 
                 event.remove(db.engine, "before_cursor_execute", listener)
         counts[size] = len(statements)
     assert counts[10] == counts[50], counts
+
+
+def test_officer_decides_whether_photos_keep_their_location(world, client, db):
+    login(client, world["officer"])
+    e = world["e_a1"]
+    assert e.photo_location_opt_in is False
+    response = client.post(f"/enterprises/{e.id}/edit", data=form_data(e, photo_location_opt_in=True))
+    assert response.status_code == 302
+    db.session.refresh(e)
+    assert e.photo_location_opt_in is True
