@@ -57,6 +57,19 @@ def main() -> None:
         filtered = "/enterprises/?risk_level=orange&flag=key_enterprise&q=有限公司"
         median, p95 = timed(lambda: client.get(filtered), args.runs)
         print(f"GET {filtered:32s} median {median:6.1f} ms  p95 {p95:6.1f} ms")
+        for user, label in (("district", "all 865"), ("grid", "one community")):
+            client.post("/logout")
+            client.post("/login", data={"username": user, "password": DEMO_PASSWORD})
+            client.get("/grid/inspections")
+            statements = []
+            event.listen(db.engine, "before_cursor_execute", listener)
+            assert client.get("/grid/inspections").status_code == 200
+            event.remove(db.engine, "before_cursor_execute", listener)
+            median, p95 = timed(lambda: client.get("/grid/inspections"), max(20, args.runs // 4))
+            print(f"GET /grid/inspections ({label:13s})    median {median:6.1f} ms  p95 {p95:6.1f} ms  "
+                  f"SQL queries {len(statements)}")
+        client.post("/logout")
+        client.post("/login", data={"username": "district", "password": DEMO_PASSWORD})
         median, p95 = timed(lambda: client.get("/enterprises/export.xlsx"), max(5, args.runs // 20))
         print(f"GET /enterprises/export.xlsx (865 rows) median {median:6.1f} ms  p95 {p95:6.1f} ms")
 

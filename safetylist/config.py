@@ -68,6 +68,8 @@ def load_config() -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ["zh_CN", "en"],
         "PAGE_SIZE": int(os.environ.get("PAGE_SIZE", "25")),
+        # The checklist a grid worker's site inspection uses (a file id in the library).
+        "SITE_INSPECTION_CHECKLIST": os.environ.get("SITE_INSPECTION_CHECKLIST", "grid-site-inspection"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",

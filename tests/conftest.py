@@ -22,7 +22,7 @@ os.environ.pop("DATABASE_URL", None)
 
 from tests.factories import PASSWORD, enterprise_data, login, new_credit_code, reference  # noqa: E402,F401
 
-REFERENCE_TABLES = {"district", "street", "community", "grid", "sector", "alembic_version"}
+REFERENCE_TABLES = {"district", "street", "community", "grid", "sector", "inspection_frequency", "alembic_version"}
 
 
 def _postgres_database(server_url: str):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from safetylist.extensions import db
@@ -39,3 +39,17 @@ class GridAssignment(db.Model):
 
     def active_on(self, day: date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or self.ends_on >= day)
+
+
+class InspectionFrequency(db.Model):
+    """How often a grid worker inspects an enterprise of a risk level, per district (data, not code)."""
+    __table_args__ = (
+        CheckConstraint("risk_level IN ('red','orange','yellow','blue')", name="risk_level"),
+        CheckConstraint("months >= 1", name="months"),
+        UniqueConstraint("district_id", "risk_level", name="uq_inspection_frequency_district_risk"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"))
+    risk_level: Mapped[str] = mapped_column(String(10))
+    months: Mapped[int]

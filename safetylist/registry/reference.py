@@ -8,7 +8,7 @@ import yaml
 from sqlalchemy import select
 
 from safetylist.extensions import db
-from safetylist.grid.models import Grid
+from safetylist.grid.models import Grid, InspectionFrequency
 from safetylist.registry.models import Community, District, Sector, Street
 
 DATA = Path(__file__).parent / "data"
@@ -54,6 +54,12 @@ def ensure_reference_data() -> District:
                 if code not in grids:
                     db.session.add(Grid(code=code, name=f"{community_row['zh']}第{index}网格",
                                         community=community))
+    db.session.flush()
+    known = set(db.session.scalars(select(InspectionFrequency.risk_level)
+                                   .where(InspectionFrequency.district_id == district.id)))
+    for risk_level, months in data.get("inspection_months", {}).items():
+        if risk_level not in known:
+            db.session.add(InspectionFrequency(district_id=district.id, risk_level=risk_level, months=months))
     sectors = set(db.session.scalars(select(Sector.code)))
     for position, row in enumerate(sector_data()):
         if row["code"] not in sectors:

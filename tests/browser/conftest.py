@@ -18,7 +18,7 @@ from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, CSP_LISTENER, PHONE, 
     login_through_form, pages_to_check
 
 # Tables the suite-wide cleanup keeps (tests/conftest.py REFERENCE_TABLES): the district map.
-REFERENCE_TABLES = {"district", "street", "community", "grid", "sector", "alembic_version"}
+REFERENCE_TABLES = {"district", "street", "community", "grid", "sector", "inspection_frequency", "alembic_version"}
 
 
 # --- pytest-playwright configuration ----------------------------------------------------------

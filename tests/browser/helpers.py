@@ -118,7 +118,7 @@ def enterprise_ids(live_server: LiveServer) -> dict[str, int]:
 PAGE_NAMES = ["login", *[f"home-{role}" for role in ROLES], "enterprise-list", "enterprise-list-filtered",
               "enterprise-detail", "enterprise-edit", "enterprise-edit-officer", "enterprise-new", "import",
               "admin-users", "grid-assignment", "run-fill", "run-result", "run-history", "checklist-library",
-              "checklist-detail"]
+              "checklist-detail", "my-inspections", "inspections-street"]
 
 
 def passing_answers(definition) -> dict:
@@ -174,6 +174,8 @@ def pages_to_check(live_server: LiveServer) -> dict[str, tuple[str | None, str]]
         "run-history": ("grid", "/runs/"),
         "checklist-library": ("district", "/checklists/"),
         "checklist-detail": ("district", "/checklists/standardization-gbt33000"),
+        "my-inspections": ("grid", "/grid/inspections"),
+        "inspections-street": ("street", "/grid/inspections"),
     })
     assert list(pages) == PAGE_NAMES
     return pages
