@@ -12,6 +12,7 @@ from safetylist.checklists.library import load_library
 from safetylist.errors import DomainError, PermissionDenied, StaleObject, ValidationFailed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runs"
+AGENCY_FIXTURES = Path(__file__).parent / "fixtures" / "agency"
 
 
 @pytest.fixture
@@ -192,27 +193,9 @@ def test_due_list_follows_frequency_and_last_submission(world, library, db):
     assert [d.key for d in grid_due] == ["site-visit"]
 
 
-def test_agency_self_check_is_for_the_own_agency(world, app, tmp_path):
-    (tmp_path / "agency.yaml").write_text("""
-id: agency-check
-version: 1
-title: {zh: 机构自查, en: Agency check}
-kind: agency_self_check
-audience: agency
-frequency: quarterly
-scoring: {method: percent, pass_mark: 80}
-sections:
-  - id: a
-    title: {zh: 资质, en: Qualification}
-    items:
-      - id: licence
-        ask: {zh: 资质是否在有效期内？, en: "Qualification valid?"}
-        answer: pass_fail_na
-        basis: 安全评价检测检验机构管理办法第九条
-        on_fail: {hazard: major, fix_within_days: 30}
-""", encoding="utf-8")
+def test_agency_self_check_is_for_the_own_agency(world, app):
     real = app.extensions["checklist_library"]
-    app.extensions["checklist_library"] = load_library(tmp_path)
+    app.extensions["checklist_library"] = load_library(AGENCY_FIXTURES)
     try:
         staff = world["agency_staff"]
         run = runs.start_run(staff, "agency-check", agency_id=world["agency"].id)

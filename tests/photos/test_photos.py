@@ -21,23 +21,6 @@ from safetylist.checklists.library import load_library
 from tests.factories import login
 
 FIXTURES = Path(__file__).resolve().parents[1] / "checklists" / "fixtures" / "runs"
-AGENCY_CHECK = """
-id: agency-check
-version: 1
-title: {zh: 机构自查, en: Agency check}
-kind: agency_self_check
-audience: agency
-frequency: quarterly
-scoring: {method: percent, pass_mark: 80}
-sections:
-  - id: a
-    title: {zh: 资质, en: Qualification}
-    items:
-      - id: licence
-        ask: {zh: 资质是否在有效期内？, en: "Qualification valid?"}
-        answer: pass_fail_na
-        basis: 测试条款七
-"""
 NOT_A_PHOTO = "This file is not a photo (JPEG, PNG or HEIC)."
 TOO_MANY_PIXELS = "The photo has too many pixels (over 40 megapixels)."
 
@@ -47,7 +30,7 @@ def library(app, tmp_path):
     """The small test library of tests/checklists (plus an agency checklist) instead of the real one."""
     for path in FIXTURES.glob("*.yaml"):
         shutil.copy(path, tmp_path / path.name)
-    (tmp_path / "agency-check.yaml").write_text(AGENCY_CHECK, encoding="utf-8")
+    shutil.copy(FIXTURES.parent / "agency" / "agency-check.yaml", tmp_path / "agency-check.yaml")
     real = app.extensions["checklist_library"]
     app.extensions["checklist_library"] = load_library(tmp_path)
     yield app.extensions["checklist_library"]
