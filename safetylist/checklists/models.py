@@ -54,6 +54,13 @@ class ChecklistRun(db.Model):
     vetoed: Mapped[bool] = mapped_column(default=False)
     result: Mapped[dict] = mapped_column(JSON, default=dict)  # evaluation summary at submit time
     lock_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Site inspections: when the inspector checked in, whether by the site's QR poster (on site),
+    # and where the browser said they were (only if it granted the location).
+    checked_in_at: Mapped[datetime | None]
+    on_site: Mapped[bool] = mapped_column(default=False, server_default="0")
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    location_accuracy_m: Mapped[float | None]
 
     version: Mapped[ChecklistVersion] = relationship(lazy="joined", innerjoin=True)
     enterprise: Mapped["Enterprise | None"] = relationship()

@@ -1,12 +1,13 @@
 """Grids (网格) and who is responsible for them when (定人定岗定责)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from safetylist.extensions import db
+from safetylist.timeutil import utcnow
 
 
 class Grid(db.Model):
@@ -53,3 +54,33 @@ class InspectionFrequency(db.Model):
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"))
     risk_level: Mapped[str] = mapped_column(String(10))
     months: Mapped[int]
+
+
+class InspectionOrder(db.Model):
+    """An extra site inspection a regulator orders (督办/专项检查): for one enterprise, or for every
+    enterprise of a sector and/or street in a campaign. Each matching enterprise is due by `due_on`;
+    an inspection submitted after the order was made fulfils it for that enterprise."""
+    __table_args__ = (
+        CheckConstraint("enterprise_id IS NOT NULL OR sector_id IS NOT NULL OR street_id IS NOT NULL",
+                        name="target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))  # the reason or the campaign's name
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sector.id"))
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id"))
+    due_on: Mapped[date]
+    ordered_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[datetime | None]
+
+    enterprise: Mapped["Enterprise | None"] = relationship()
+    sector: Mapped["Sector | None"] = relationship()
+    street: Mapped["Street | None"] = relationship()
+    ordered_by: Mapped["User"] = relationship()
+
+    def covers(self, enterprise) -> bool:
+        return ((self.enterprise_id is None or self.enterprise_id == enterprise.id)
+                and (self.sector_id is None or self.sector_id == enterprise.sector_id)
+                and (self.street_id is None or self.street_id == enterprise.street_id))

@@ -1,6 +1,7 @@
 """The district map (district → street → community) and the enterprise register (企业建档)."""
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, func
@@ -10,6 +11,10 @@ from safetylist.extensions import db
 from safetylist.timeutil import utcnow
 
 from safetylist.registry.vocabulary import FLAGS, RISK_LEVELS, STATUSES  # noqa: F401  (re-exported)
+
+
+def new_checkin_token() -> str:
+    return secrets.token_urlsafe(16)
 
 
 class District(db.Model):
@@ -84,6 +89,8 @@ class Enterprise(db.Model):
     contact_phone: Mapped[str] = mapped_column(String(30))
     filed_on: Mapped[date]
     status: Mapped[str] = mapped_column(String(12), default="active", index=True)
+    # The secret in the site's QR poster: scanning it on site starts an on-site inspection.
+    checkin_token: Mapped[str] = mapped_column(String(32), unique=True, default=new_checkin_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Optimistic locking: a save carrying an old version is refused instead of overwriting.
