@@ -70,6 +70,8 @@ def load_config() -> dict:
         "PAGE_SIZE": int(os.environ.get("PAGE_SIZE", "25")),
         # The checklist a grid worker's site inspection uses (a file id in the library).
         "SITE_INSPECTION_CHECKLIST": os.environ.get("SITE_INSPECTION_CHECKLIST", "grid-site-inspection"),
+        # The public address printed in QR posters (e.g. https://aq.example.gov.cn); empty: the request's.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",

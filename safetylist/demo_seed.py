@@ -5,7 +5,7 @@ Idempotent: rows that already exist (by credit code or username) are left alone.
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -13,11 +13,12 @@ from safetylist.agencies.models import Agency
 from safetylist.auth import roles
 from safetylist.auth.models import User
 from safetylist.extensions import db
-from safetylist.grid.models import Grid, GridAssignment
+from safetylist.grid.models import Grid, GridAssignment, InspectionOrder
 from safetylist.registry import demo
 from safetylist.registry.credit_code import complete
 from safetylist.registry.models import Community, Enterprise, Sector, Street
 from safetylist.registry.reference import district_data, ensure_reference_data, grid_codes
+from safetylist.timeutil import local_today
 
 DEMO_PASSWORD = "safety2021"
 DEMO_LOGINS = {  # username: (role, display name) — listed in the README
@@ -37,6 +38,7 @@ def seed_demo(count: int = 865) -> list[str]:
     summary = [_seed_enterprises(count), _seed_agencies()]
     summary.append(_seed_staff())
     summary.append(_seed_logins())
+    summary.append(_seed_orders())
     db.session.commit()
     return summary
 
@@ -141,3 +143,15 @@ def _seed_logins() -> str:
         for grid_id in grid_ids:
             db.session.add(GridAssignment(grid_id=grid_id, user_id=grid_user.id, starts_on=ASSIGNED_FROM))
     return "demo logins: " + ", ".join(f"{u}/{DEMO_PASSWORD}" for u in DEMO_LOGINS)
+
+
+def _seed_orders() -> str:
+    """A street campaign the demo regulator ordered, so the grid worker's list shows why some are due early."""
+    if db.session.scalars(select(InspectionOrder)).first():
+        return "inspection orders: kept"
+    regulator = db.session.scalars(select(User).where(User.username == "street")).one()
+    catering = db.session.scalars(select(Sector).where(Sector.code == "catering")).one()
+    db.session.add(InspectionOrder(title="餐饮场所燃气安全专项检查", sector_id=catering.id,
+                                   street_id=regulator.street_id, due_on=local_today() + timedelta(days=14),
+                                   ordered_by_id=regulator.id))
+    return "inspection orders: created 1"

@@ -89,6 +89,9 @@ def js_messages() -> dict[str, str]:
         "missing": _("%(n)s items need an answer or a photo."),
         "outbox_sent": _("A checklist saved offline has been submitted."),
         "outbox_refused": _("A checklist saved offline could not be submitted: open it to see why."),
+        "geo_finding": _("Finding your location…"),
+        "geo_found": _("Location found, ±%(m)s m"),
+        "geo_unavailable": _("Location not available – you can still start."),
     }
 
 

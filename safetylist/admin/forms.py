@@ -32,3 +32,5 @@ class UserForm(FlaskForm):
 class GridAssignmentForm(FlaskForm):
     grids = SelectMultipleField(_l("Grids"), coerce=int, option_widget=CheckboxInput(),
                                 widget=ListWidget(prefix_label=False))
+    backup_grids = SelectMultipleField(_l("Backup for grids"), coerce=int, option_widget=CheckboxInput(),
+                                       widget=ListWidget(prefix_label=False))

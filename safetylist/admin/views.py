@@ -117,18 +117,22 @@ def user_grids(user_id: int):
     grids = db.session.execute(scope.grids().with_only_columns(Grid.id, Grid.name, Community.name_zh)
                                .order_by(Community.street_id, Community.id, Grid.code)).all()
     form = GridAssignmentForm()
-    form.grids.choices = [(g.id, f"{g.name_zh} · {g.name}") for g in grids]
+    form.grids.choices = form.backup_grids.choices = [(g.id, f"{g.name_zh} · {g.name}") for g in grids]
     current = grid_services.current_assignments(worker.id)
     if request.method == "GET":
-        form.grids.data = [a.grid_id for a in current]
+        form.grids.data = [a.grid_id for a in current if a.role == "primary"]
+        form.backup_grids.data = [a.grid_id for a in current if a.role == "backup"]
     if form.validate_on_submit():
         try:
-            grid_services.assign_grids(current_user, worker, form.grids.data or [])
+            grid_services.assign_grids(current_user, worker, form.grids.data or [],
+                                       backup_grid_ids=form.backup_grids.data or [])
         except ValidationFailed as exc:
             for reason in exc.errors.values():
                 flash(reason, "error")
         else:
             flash(_("Grid responsibility saved for %(name)s.", name=worker.display_name), "success")
             return redirect(url_for(".user_grids", user_id=worker.id))
-    holders = grid_services.responsible_workers([g.id for g in grids])
-    return render_template("admin/user_grids.html", form=form, worker=worker, current=current, holders=holders)
+    grid_ids = [g.id for g in grids]
+    return render_template("admin/user_grids.html", form=form, worker=worker, current=current,
+                           holders=grid_services.responsible_workers(grid_ids),
+                           backups=grid_services.backup_workers(grid_ids))

@@ -140,8 +140,38 @@ class Scope:
             return query.where(Grid.id.in_(current_grid_ids(self.user.id, self.on)))
         return query.where(false())
 
+    # --- regulator-ordered inspections ---------------------------------------------------
+    def can_order_inspections(self) -> bool:
+        return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR, roles.STREET_REGULATOR)
+
+    def inspection_orders(self) -> Select:
+        """Orders this user may list: the district's all; a street's those for its street or district-wide."""
+        from safetylist.grid.models import InspectionOrder
+        query = select(InspectionOrder)
+        if self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR):
+            return query
+        if self.role == roles.STREET_REGULATOR:
+            return query.where((InspectionOrder.street_id == self.user.street_id) | InspectionOrder.street_id.is_(None))
+        return query.where(false())
+
+    def get_inspection_order(self, order_id: int):
+        from safetylist.grid.models import InspectionOrder
+        order = db.session.scalars(self.inspection_orders().where(InspectionOrder.id == order_id)).first()
+        if order is None:
+            abort(404)
+        return order
+
+    def can_cancel_order(self, order) -> bool:
+        """The district may cancel any order; a street regulator only the orders they made."""
+        return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR) or \
+            (self.role == roles.STREET_REGULATOR and order.ordered_by_id == self.user.id)
+
     def can_view_library(self) -> bool:
         """The checklist library (what is asked, scored and set in motion) is for regulators and admins."""
+        return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR, roles.STREET_REGULATOR)
+
+    def can_view_coverage(self) -> bool:
+        """Inspection coverage by community and grid worker: a regulator's view of their area."""
         return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR, roles.STREET_REGULATOR)
 
     # --- accounts ----------------------------------------------------------------------

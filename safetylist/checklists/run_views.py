@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from safetylist.checklists.expressions import as_json, parse
 from safetylist.checklists.models import ChecklistRun
 from safetylist.errors import DomainError, PermissionDenied, StaleObject, ValidationFailed
 from safetylist.extensions import db
+from safetylist.grid import checkin
 from safetylist.registry.models import Enterprise
 from safetylist.registry.services import Page
 from safetylist.remediation.models import Hazard
@@ -37,8 +38,12 @@ def start():
     if request.form.get("enterprise_id", "").isdigit():
         enterprise = Scope(current_user).get_enterprise(int(request.form["enterprise_id"]))
     try:
-        run = runs.start_run(current_user, key, enterprise, agency_id=current_user.agency_id
-                             if enterprise is None else None)
+        if enterprise is not None and key == current_app.config["SITE_INSPECTION_CHECKLIST"]:
+            # A site inspection records a check-in (not on site: that takes the site's QR poster).
+            run = checkin.start_site_inspection(current_user, enterprise, checkin.parse_check_in(request.form))
+        else:
+            run = runs.start_run(current_user, key, enterprise, agency_id=current_user.agency_id
+                                 if enterprise is None else None)
     except PermissionDenied:
         abort(403)
     except DomainError as exc:

@@ -8,10 +8,13 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from safetylist.auth import roles
 from safetylist.auth.scope import Scope
 from safetylist.checklists.models import ChecklistRun, ChecklistVersion
 from safetylist.extensions import db
 from safetylist.grid.models import InspectionFrequency
+from safetylist.grid.orders import open_orders, pending_for
+from safetylist.grid.services import primary_grid_ids
 from safetylist.registry.models import Community, Enterprise
 from safetylist.remediation.models import Hazard
 from safetylist.timeutil import local_today, to_local
@@ -43,39 +46,50 @@ class InspectionTask:
     last_passed: bool | None
     open_hazards: int
     today: date
+    orders: tuple = ()  # regulator-ordered inspections still owed (InspectionOrder)
+    backup: bool = False  # the grid worker is the grid's backup, not its responsible worker
 
     @property
     def overdue_days(self) -> int:
         return max(0, (self.today - self.due_on).days)
 
 
-def due_inspections(actor, community_id: int | None = None, today: date | None = None) -> list[InspectionTask]:
+def due_inspections(actor, community_id: int | None = None, today: date | None = None,
+                    street_id: int | None = None) -> list[InspectionTask]:
     """The actor's inspection tasks (their scope's active enterprises), overdue first, then by due date.
 
-    Four queries whatever the number of enterprises.
+    The due date is the earlier of the regular one (risk level, last inspection) and the due
+    dates of regulator orders still owed. Five queries (six for a grid worker) whatever the
+    number of enterprises.
     """
     today = today or local_today()
     query = (Scope(actor).enterprises().where(Enterprise.status == "active"))
     if community_id:
         query = query.where(Enterprise.community_id == community_id)
+    if street_id:
+        query = query.where(Enterprise.street_id == street_id)
     enterprises = db.session.scalars(query).all()
     ids = [e.id for e in enterprises]
-    last = _last_inspections(ids)
+    last = last_inspections(ids)
     hazards = dict(db.session.execute(select(Hazard.enterprise_id, func.count())
                                       .where(Hazard.enterprise_id.in_(ids), Hazard.status != "closed")
                                       .group_by(Hazard.enterprise_id)).all()) if ids else {}
     months = frequencies()
+    orders = open_orders() if ids else []
+    primary = primary_grid_ids(actor.id, today) if actor.role == roles.GRID_WORKER else None
     tasks = []
     for enterprise in enterprises:
         submitted_at, passed = last.get(enterprise.id, (None, None))
         last_day = to_local(submitted_at).date() if submitted_at else None
         interval = months.get((enterprise.street.district_id, enterprise.risk_level), 3)
-        tasks.append(InspectionTask(enterprise, next_inspection(interval, last_day, today),
-                                    last_day, passed, hazards.get(enterprise.id, 0), today))
+        owed = tuple(pending_for(orders, enterprise, submitted_at))
+        due_on = min([next_inspection(interval, last_day, today)] + [order.due_on for order in owed])
+        tasks.append(InspectionTask(enterprise, due_on, last_day, passed, hazards.get(enterprise.id, 0), today,
+                                    owed, primary is not None and enterprise.grid_id not in primary))
     return sorted(tasks, key=lambda t: (t.due_on, t.enterprise.name))
 
 
-def _last_inspections(enterprise_ids: list[int]) -> dict[int, tuple]:
+def last_inspections(enterprise_ids: list[int]) -> dict[int, tuple]:
     """{enterprise id: (submitted_at, passed)} of each enterprise's latest site inspection."""
     if not enterprise_ids:
         return {}

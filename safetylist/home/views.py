@@ -13,6 +13,7 @@ from safetylist.checklists import runs
 from safetylist.checklists.models import ChecklistRun
 from safetylist.extensions import db
 from safetylist.grid import services as grid_services
+from safetylist.grid.coverage import street_coverage
 from safetylist.registry.models import Enterprise, Street
 from safetylist.registry.services import EnterpriseFilters
 from safetylist.remediation.models import Hazard
@@ -37,6 +38,8 @@ def index():
         context["by_street"] = _by_street(scope)
         unassigned = EnterpriseFilters(unassigned=True).apply(scope.enterprises())
         context["unassigned"] = _count(unassigned)
+        if current_user.role == roles.STREET_REGULATOR:  # the district's home only links to it: 865 enterprises
+            context["coverage"] = street_coverage(current_user).total
     elif current_user.role == roles.AGENCY_STAFF:
         context["agency"] = current_user.agency
     return render_template("home/index.html", **context)

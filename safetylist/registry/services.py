@@ -216,6 +216,12 @@ class Page:
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
+    @classmethod
+    def of(cls, items: list, page: int, per_page: int) -> "Page":
+        """One page of a list already in memory (out-of-range pages show the last one)."""
+        page = max(1, min(page, max(1, -(-len(items) // per_page))))
+        return cls(items=items[(page - 1) * per_page:page * per_page], total=len(items), page=page, per_page=per_page)
+
 
 RISK_ORDER = {level: rank for rank, level in enumerate(RISK_LEVELS)}
 

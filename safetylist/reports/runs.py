@@ -1,5 +1,6 @@
 """The printed record of a submitted checklist run (检查记录), always in Chinese: the form that is
 signed and filed. `run_pdf(run)` renders it; `run_record(run)` is what the template shows.
+A site inspection prints as a 现场检查记录, with the inspector's check-in and both signatures.
 """
 from __future__ import annotations
 
@@ -74,8 +75,11 @@ def run_record(run: ChecklistRun) -> dict:
                                  .order_by(Hazard.deadline, Hazard.id)).all()
     with force_locale("zh_CN"):
         role = str(ROLE_LABELS.get(run.submitted_by.role, "")) if run.submitted_by else ""
+    site_inspection = checklist.kind == "site_inspection"
     return {
         "run": run, "checklist": checklist, "kind": KIND.get(checklist.kind, checklist.kind),
+        "title": "现场检查记录" if site_inspection else checklist.title.zh,
+        "site_inspection": site_inspection, "check_in": check_in_record(run) if site_inspection else None,
         "party": run.enterprise or run.agency, "party_label": "受检单位" if run.enterprise else "受检机构",
         "submitted_by": run.submitted_by.display_name if run.submitted_by else "—", "submitted_role": role,
         "submitted_at": to_local(run.submitted_at), "printed_at": to_local(utcnow()),
@@ -84,6 +88,24 @@ def run_record(run: ChecklistRun) -> dict:
         "hazards": [{"title": h.title, "item_number": numbers.get(h.checklist_item),
                      "severity": SEVERITY.get(h.severity, h.severity), "major": h.severity == "major",
                      "found_on": h.found_on, "deadline": h.deadline, "basis": h.basis or ""} for h in hazards],
+    }
+
+
+def check_in_record(run: ChecklistRun) -> dict:
+    """Who inspected, when and how they checked in, and where the phone said they were."""
+    inspector = run.submitted_by or run.started_by
+    with force_locale("zh_CN"):
+        role = str(ROLE_LABELS.get(inspector.role, "")) if inspector else ""
+    checked_in = to_local(run.checked_in_at)
+    located = run.latitude is not None and run.longitude is not None
+    name = inspector.display_name if inspector else "—"
+    return {
+        "inspector": f"{name}（{role}）" if role else name,
+        "checked_in_at": f"{checked_in:%Y-%m-%d %H:%M}" if checked_in else "未签到",
+        "method": "扫码到场" if run.on_site else "未扫码",
+        # Metres rounded half up, as the phone and the run page show them.
+        "location": f"{run.latitude:.5f}, {run.longitude:.5f} ±{int((run.location_accuracy_m or 0) + 0.5)} 米"
+        if located else "未获取",
     }
 
 

@@ -1,10 +1,12 @@
-"""PDF downloads: a submitted checklist run as its printed record, for anyone whose scope holds it."""
+"""PDF downloads for anyone whose scope holds the subject: a submitted checklist run as its printed
+record, and an enterprise's check-in poster (officers print it too, so it is not behind the grid pages)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort
 from flask_login import current_user, login_required
 
 from safetylist.auth.scope import Scope
+from safetylist.grid.checkin import poster_pdf
 from safetylist.reports.runs import run_pdf
 from safetylist.timeutil import to_local
 
@@ -22,4 +24,14 @@ def run(run_id: int):
     return Response(run_pdf(checklist_run), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{filename}"',
         "Cache-Control": "private, no-store",  # personal data; scope may change later
+    })
+
+
+@bp.route("/grid/enterprises/<int:enterprise_id>/poster.pdf")
+@login_required
+def checkin_poster(enterprise_id: int):
+    enterprise = Scope(current_user).get_enterprise(enterprise_id)  # 404 outside the scope
+    return Response(poster_pdf(enterprise), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="checkin-poster-{enterprise.id}.pdf"',
+        "Cache-Control": "private, no-store",  # carries the enterprise's check-in secret
     })

@@ -118,7 +118,8 @@ def enterprise_ids(live_server: LiveServer) -> dict[str, int]:
 PAGE_NAMES = ["login", *[f"home-{role}" for role in ROLES], "enterprise-list", "enterprise-list-filtered",
               "enterprise-detail", "enterprise-edit", "enterprise-edit-officer", "enterprise-new", "import",
               "admin-users", "grid-assignment", "run-fill", "run-result", "run-history", "checklist-library",
-              "checklist-detail", "my-inspections", "inspections-street"]
+              "checklist-detail", "my-inspections", "inspections-street", "grid-checkin",
+              "inspection-orders", "coverage-street", "coverage-district"]
 
 
 def passing_answers(definition) -> dict:
@@ -176,9 +177,28 @@ def pages_to_check(live_server: LiveServer) -> dict[str, tuple[str | None, str]]
         "checklist-detail": ("district", "/checklists/standardization-gbt33000"),
         "my-inspections": ("grid", "/grid/inspections"),
         "inspections-street": ("street", "/grid/inspections"),
+        "grid-checkin": ("grid", f"/grid/checkin/{checkin_token(live_server, 'grid')}"),
+        "inspection-orders": ("street", "/grid/orders"),
+        "coverage-street": ("street", "/grid/coverage"),
+        "coverage-district": ("district", "/grid/coverage"),
     })
     assert list(pages) == PAGE_NAMES
     return pages
+
+
+def checkin_token(live_server: LiveServer, username: str) -> str:
+    """The poster secret of the longest-named enterprise (hardest to fit at 360 px) the user inspects."""
+    from sqlalchemy import func
+
+    from safetylist.auth.models import User
+    from safetylist.auth.scope import Scope
+    from safetylist.registry.models import Enterprise
+
+    def find(db):
+        user = db.session.scalars(select(User).where(User.username == username)).one()
+        return db.session.scalar(Scope(user).enterprises().with_only_columns(Enterprise.checkin_token)
+                                 .order_by(func.length(Enterprise.name).desc(), Enterprise.id).limit(1))
+    return live_server.query(find)
 
 
 def officer_enterprise_id(live_server: LiveServer) -> int:
