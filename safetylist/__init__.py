@@ -51,9 +51,11 @@ def _register_blueprints(app: Flask) -> None:
     from safetylist.home.views import bp as home_bp
     from safetylist.photos.views import bp as photos_bp
     from safetylist.registry.views import bp as registry_bp
+    from safetylist.remediation.views import bp as remediation_bp
     from safetylist.reports.views import bp as reports_bp
 
-    for blueprint in (auth_bp, home_bp, registry_bp, checklists_bp, runs_bp, photos_bp, grid_bp, admin_bp, reports_bp):
+    for blueprint in (auth_bp, home_bp, registry_bp, checklists_bp, runs_bp, photos_bp, grid_bp, admin_bp,
+                      reports_bp, remediation_bp):
         app.register_blueprint(blueprint)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from safetylist.agencies.models import Agency
 from safetylist.auth import roles
@@ -39,6 +39,7 @@ def seed_demo(count: int = 865) -> list[str]:
     summary.append(_seed_staff())
     summary.append(_seed_logins())
     summary.append(_seed_orders())
+    summary.append(_seed_hazards())
     db.session.commit()
     return summary
 
@@ -155,3 +156,48 @@ def _seed_orders() -> str:
                                    street_id=regulator.street_id, due_on=local_today() + timedelta(days=14),
                                    ordered_by_id=regulator.id))
     return "inspection orders: created 1"
+
+
+DEMO_HAZARDS = [  # (title, severity, days to fix) — typical findings of grid inspections
+    ("疏散通道堆放杂物", "general", 3), ("灭火器过期未更换", "general", 7), ("电线私拉乱接", "general", 5),
+    ("燃气报警器未安装", "general", 7), ("有限空间作业未审批", "major", 15), ("危化品超量存放", "major", 30),
+    ("安全出口指示灯损坏", "general", 5), ("员工未进行安全培训", "general", 30),
+]
+
+
+def _seed_hazards(count: int = 400) -> str:
+    """Hazards in every state across the district, each with its opening on the timeline, so the
+    boards and the coverage pages have something to show. Only when there are none yet."""
+    from safetylist.remediation.models import ACTIVE_STATUSES, Hazard, HazardEvent
+    if db.session.scalars(select(Hazard.id).limit(1)).first():
+        return "hazards: kept"
+    rng = random.Random(2021)
+    today = local_today()
+    enterprises = db.session.scalars(select(Enterprise.id).order_by(Enterprise.id)).all()
+    workers = {u.street_id: u.id for u in db.session.scalars(select(User).where(User.role == roles.STREET_REGULATOR))}
+    streets = dict(db.session.execute(select(Enterprise.id, Enterprise.street_id)).all())
+    for n in range(count):
+        enterprise_id = rng.choice(enterprises)
+        title, severity, days = rng.choice(DEMO_HAZARDS)
+        found_on = today - timedelta(days=rng.randint(0, 90))
+        status = rng.choices(["open", "rectification_submitted", "closed"], weights=[5, 2, 8])[0]
+        hazard = Hazard(enterprise_id=enterprise_id, severity=severity, title=title, found_on=found_on,
+                        deadline=found_on + timedelta(days=days), status=status,
+                        source=rng.choices(["site_inspection", "self_check", "campaign"], weights=[6, 3, 1])[0],
+                        created_by_id=workers.get(streets[enterprise_id]))
+        if status != "open":
+            hazard.rectification_note = "已整改，请复核"
+        if status == "closed":
+            hazard.closed_by_id = hazard.created_by_id
+        db.session.add(hazard)
+        db.session.flush()
+        db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=hazard.created_by_id, action="opened",
+                                   to_status="open", details={"demo": True}))
+        if status != "open":
+            db.session.add(HazardEvent(hazard_id=hazard.id, action="rectification_submitted", from_status="open",
+                                       to_status="rectification_submitted", comment="已整改，请复核"))
+        if status == "closed":
+            db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=hazard.created_by_id, action="verified",
+                                       from_status="rectification_submitted", to_status="closed"))
+    active = db.session.scalar(select(func.count()).select_from(Hazard).where(Hazard.status.in_(ACTIVE_STATUSES)))
+    return f"hazards: created {count} ({active} still to be fixed)"

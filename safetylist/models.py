@@ -6,4 +6,4 @@ from safetylist.checklists.models import ChecklistRun, ChecklistVersion  # noqa:
 from safetylist.grid.models import Grid, GridAssignment, InspectionFrequency, InspectionOrder  # noqa: F401
 from safetylist.photos.models import Photo  # noqa: F401
 from safetylist.registry.models import Community, District, Enterprise, Sector, Street  # noqa: F401
-from safetylist.remediation.models import Hazard  # noqa: F401
+from safetylist.remediation.models import ExtensionRequest, Hazard, HazardEvent, NoticeCounter, RectificationNotice  # noqa: F401,E501

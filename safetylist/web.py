@@ -10,6 +10,7 @@ from safetylist.auth.scope import Scope
 from safetylist.errors import PermissionDenied, StaleObject, ValidationFailed
 from safetylist.extensions import db, login_manager
 from safetylist.i18n import is_chinese, local_name
+from safetylist.remediation.labels import hazard_labels
 from safetylist.timeutil import to_local
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -63,6 +64,7 @@ def init_app(app: Flask) -> None:
             "local_date": lambda day: format_date(day, "yyyy-MM-dd") if day else "",
             "scope": Scope(current_user) if getattr(current_user, "is_authenticated", False) else None,
             "js_messages": js_messages,
+            "hazard_labels": hazard_labels,
             "number": lambda value: ("%g" % value) if isinstance(value, float) else value,
         }
 

@@ -166,6 +166,24 @@ class Scope:
         return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR) or \
             (self.role == roles.STREET_REGULATOR and order.ordered_by_id == self.user.id)
 
+    # --- rectification notices (责令限期整改通知书) -----------------------------------------
+    def can_issue_notices(self) -> bool:
+        """Street and district regulators issue notices, in their unit's name."""
+        return self.role in (roles.STREET_REGULATOR, roles.DISTRICT_REGULATOR)
+
+    def notices(self) -> Select:
+        """Notices to enterprises in scope: whoever sees the enterprise sees the notices it was given."""
+        from safetylist.remediation.models import RectificationNotice
+        return select(RectificationNotice).where(
+            RectificationNotice.enterprise_id.in_(select(Enterprise.id).where(self.enterprise_filter())))
+
+    def get_notice(self, notice_id: int):
+        from safetylist.remediation.models import RectificationNotice
+        notice = db.session.scalars(self.notices().where(RectificationNotice.id == notice_id)).first()
+        if notice is None:
+            abort(404)
+        return notice
+
     def can_view_library(self) -> bool:
         """The checklist library (what is asked, scored and set in motion) is for regulators and admins."""
         return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR, roles.STREET_REGULATOR)

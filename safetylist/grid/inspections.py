@@ -16,7 +16,7 @@ from safetylist.grid.models import InspectionFrequency
 from safetylist.grid.orders import open_orders, pending_for
 from safetylist.grid.services import primary_grid_ids
 from safetylist.registry.models import Community, Enterprise
-from safetylist.remediation.models import Hazard
+from safetylist.remediation.models import ACTIVE_STATUSES, Hazard
 from safetylist.timeutil import local_today, to_local
 
 SITE_INSPECTION = "site_inspection"
@@ -72,7 +72,7 @@ def due_inspections(actor, community_id: int | None = None, today: date | None =
     ids = [e.id for e in enterprises]
     last = last_inspections(ids)
     hazards = dict(db.session.execute(select(Hazard.enterprise_id, func.count())
-                                      .where(Hazard.enterprise_id.in_(ids), Hazard.status != "closed")
+                                      .where(Hazard.enterprise_id.in_(ids), Hazard.status.in_(ACTIVE_STATUSES))
                                       .group_by(Hazard.enterprise_id)).all()) if ids else {}
     months = frequencies()
     orders = open_orders() if ids else []

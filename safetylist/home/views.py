@@ -16,7 +16,7 @@ from safetylist.grid import services as grid_services
 from safetylist.grid.coverage import street_coverage
 from safetylist.registry.models import Enterprise, Street
 from safetylist.registry.services import EnterpriseFilters
-from safetylist.remediation.models import Hazard
+from safetylist.remediation.models import ACTIVE_STATUSES, Hazard
 from safetylist.timeutil import local_today, utc_start_of
 
 bp = Blueprint("home", __name__)
@@ -63,7 +63,7 @@ def _officer_today(scope: Scope) -> dict:
     week_start = utc_start_of(monday)
     done = scope.runs().where(ChecklistRun.enterprise_id == enterprise.id, ChecklistRun.status == "submitted",
                               ChecklistRun.submitted_at >= week_start)
-    hazards = scope.hazards().where(Hazard.enterprise_id == enterprise.id, Hazard.status != "closed")
+    hazards = scope.hazards().where(Hazard.enterprise_id == enterprise.id, Hazard.status.in_(ACTIVE_STATUSES))
     return {"enterprise": enterprise, "today": today,
             "due_now": [d for d in due if d.due_on is not None and d.due_on <= today],
             "coming": [d for d in due if d.due_on is None or d.due_on > today],

@@ -80,11 +80,20 @@ def store_photo(actor, run: ChecklistRun, item_id: str, filename: str | None, st
     if item_id not in {item.id for _, item in runs.definition(run).all_items()}:
         raise ValidationFailed({"item": _("No such item in this checklist.")})
 
+    return _keep(actor, stream, filename, run.enterprise, agency_id=run.agency_id, run_id=run.id, item_id=item_id)
+
+
+def store_hazard_photo(actor, hazard, filename: str | None, stream) -> Photo:
+    """Keep an after-photo (整改后照片) of a hazard. The remediation service decides who may."""
+    return _keep(actor, stream, filename, hazard.enterprise, agency_id=hazard.agency_id, hazard_id=hazard.id)
+
+
+def _keep(actor, stream, filename: str | None, enterprise, **owner) -> Photo:
+    """Check, clean and keep one photo. All or nothing: a refused upload leaves neither a row nor a file."""
     max_bytes = _setting("PHOTO_MAX_BYTES")
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise PhotoRefused(too_large_message(), status=413)
-    enterprise = run.enterprise
     clean = clean_photo(data, max_pixels=_setting("PHOTO_MAX_PIXELS"), max_side=_setting("PHOTO_MAX_SIDE"),
                         keep_gps=bool(enterprise and enterprise.photo_location_opt_in))
 
@@ -95,14 +104,14 @@ def store_photo(actor, run: ChecklistRun, item_id: str, filename: str | None, st
     try:
         partial.write_bytes(clean.jpeg)
         os.replace(partial, path)  # never a half-written photo under its real name
-        photo = Photo(ref=ref, enterprise_id=run.enterprise_id, agency_id=run.agency_id, run_id=run.id,
-                      item_id=item_id, uploaded_by_id=getattr(actor, "id", None), taken_at=clean.taken_at,
+        photo = Photo(ref=ref, enterprise_id=enterprise.id if enterprise else None,
+                      uploaded_by_id=getattr(actor, "id", None), taken_at=clean.taken_at,
                       original_format=clean.original_format, content_type="image/jpeg",
-                      width=clean.width, height=clean.height, size=len(clean.jpeg))
+                      width=clean.width, height=clean.height, size=len(clean.jpeg), **owner)
         db.session.add(photo)
         db.session.flush()
-        record(actor, "photo_stored", photo, run_id=run.id, item=item_id,
-               filename=(filename or "")[:200], original_format=clean.original_format,
+        record(actor, "photo_stored", photo, run_id=owner.get("run_id"), hazard_id=owner.get("hazard_id"),
+               item=owner.get("item_id"), filename=(filename or "")[:200], original_format=clean.original_format,
                original_bytes=len(data), gps_kept=clean.gps_kept)
         db.session.commit()
     except BaseException:

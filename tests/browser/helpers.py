@@ -119,7 +119,8 @@ PAGE_NAMES = ["login", *[f"home-{role}" for role in ROLES], "enterprise-list", "
               "enterprise-detail", "enterprise-edit", "enterprise-edit-officer", "enterprise-new", "import",
               "admin-users", "grid-assignment", "run-fill", "run-result", "run-history", "checklist-library",
               "checklist-detail", "my-inspections", "inspections-street", "grid-checkin",
-              "inspection-orders", "coverage-street", "coverage-district"]
+              "inspection-orders", "coverage-street", "coverage-district", "hazard-board", "hazard-detail",
+              "notices"]
 
 
 def passing_answers(definition) -> dict:
@@ -181,6 +182,9 @@ def pages_to_check(live_server: LiveServer) -> dict[str, tuple[str | None, str]]
         "inspection-orders": ("street", "/grid/orders"),
         "coverage-street": ("street", "/grid/coverage"),
         "coverage-district": ("district", "/grid/coverage"),
+        "hazard-board": ("district", "/hazards/"),
+        "hazard-detail": ("officer", f"/hazards/{officer_hazard_id(live_server)}"),
+        "notices": ("street", "/hazards/notices/"),
     })
     assert list(pages) == PAGE_NAMES
     return pages
@@ -198,6 +202,24 @@ def checkin_token(live_server: LiveServer, username: str) -> str:
         user = db.session.scalars(select(User).where(User.username == username)).one()
         return db.session.scalar(Scope(user).enterprises().with_only_columns(Enterprise.checkin_token)
                                  .order_by(func.length(Enterprise.name).desc(), Enterprise.id).limit(1))
+    return live_server.query(find)
+
+
+def officer_hazard_id(live_server: LiveServer) -> int:
+    """A hazard of the officer's enterprise still to be fixed (the demo has some in every state)."""
+    from safetylist.remediation.models import Hazard
+
+    def find(db):
+        enterprise_id = officer_enterprise_id(live_server)
+        hazard = db.session.scalars(select(Hazard).where(Hazard.enterprise_id == enterprise_id,
+                                                         Hazard.status == "open")).first()
+        if hazard is None:  # make one, as a grid inspection would have
+            from safetylist.timeutil import local_today
+            hazard = Hazard(enterprise_id=enterprise_id, severity="general", title="疏散通道堆放杂物",
+                            found_on=local_today(), deadline=local_today(), source="site_inspection")
+            db.session.add(hazard)
+            db.session.commit()
+        return hazard.id
     return live_server.query(find)
 
 
