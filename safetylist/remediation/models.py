@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint, event
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from safetylist.extensions import db
@@ -20,6 +20,8 @@ SOURCES = ("self_check", "site_inspection", "campaign", "interview", "agency_sel
 
 class Hazard(db.Model):
     __table_args__ = (
+        # The board filters an area's enterprises by status: one index serves both (PostgreSQL plans).
+        Index("ix_hazard_enterprise_id_status", "enterprise_id", "status"),
         CheckConstraint("severity IN ('general','major')", name="severity"),
         CheckConstraint("status IN ('open','rectification_submitted','closed','withdrawn')", name="status"),
         CheckConstraint("supervision_level IS NULL OR supervision_level IN ('street','district')",
@@ -29,7 +31,7 @@ class Hazard(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_run.id"), index=True)
     checklist_item: Mapped[str | None] = mapped_column(String(80))
