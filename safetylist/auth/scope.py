@@ -26,9 +26,7 @@ REGULATOR_FIELDS = frozenset({"credit_code", "street_id", "community_id", "grid_
 def current_grid_ids(user_id: int, on: date | None = None):
     """Subquery of the grids a grid worker is responsible for on a day (primary or backup)."""
     day = on or local_today()
-    return (select(GridAssignment.grid_id)
-            .where(GridAssignment.user_id == user_id, GridAssignment.starts_on <= day,
-                   (GridAssignment.ends_on.is_(None)) | (GridAssignment.ends_on >= day)))
+    return select(GridAssignment.grid_id).where(GridAssignment.user_id == user_id, GridAssignment.current_on(day))
 
 
 class Scope:

@@ -125,7 +125,8 @@ def street_coverage(actor, street_id: int | None = None, month: str | None = Non
     if street is None:  # by street: only whether anyone is responsible, not who
         workers, staffed = {}, set(db.session.scalars(staffed_grid_ids(today)))
     else:
-        workers = _responsible({t.enterprise.grid_id for t in tasks if t.enterprise.grid_id}, today)
+        grid_ids = {t.enterprise.grid_id for t in tasks if t.enterprise.grid_id}
+        workers = responsible_workers(list(grid_ids), on=today) if grid_ids else {}
         staffed = set(workers)
 
     total = CoverageRow()
@@ -213,6 +214,3 @@ def _hazards_found(scope: Scope, street: Street | None, first: date, last: date)
         .group_by(Hazard.enterprise_id)).all())
 
 
-def _responsible(grid_ids: set[int], today: date) -> dict[int, User]:
-    """{grid id: responsible worker} today, in one query however many workers there are."""
-    return responsible_workers(list(grid_ids), on=today) if grid_ids else {}

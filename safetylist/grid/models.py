@@ -41,6 +41,11 @@ class GridAssignment(db.Model):
     def active_on(self, day: date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or self.ends_on >= day)
 
+    @staticmethod
+    def current_on(day: date):
+        """SQL: assignments in force on the day (the same test as `active_on`)."""
+        return (GridAssignment.starts_on <= day) & (GridAssignment.ends_on.is_(None) | (GridAssignment.ends_on >= day))
+
 
 class InspectionFrequency(db.Model):
     """How often a grid worker inspects an enterprise of a risk level, per district (data, not code)."""

@@ -16,27 +16,23 @@ from safetylist.grid.models import Grid, GridAssignment
 from safetylist.timeutil import local_today
 
 
-def _current(day: date):
-    return (GridAssignment.starts_on <= day) & (GridAssignment.ends_on.is_(None) | (GridAssignment.ends_on >= day))
-
-
 def staffed_grid_ids(on: date | None = None):
     """Subquery: grids with a responsible (primary) worker on the day."""
     day = on or local_today()
-    return select(GridAssignment.grid_id).where(_current(day), GridAssignment.role == "primary")
+    return select(GridAssignment.grid_id).where(GridAssignment.current_on(day), GridAssignment.role == "primary")
 
 
 def primary_grid_ids(user_id: int, on: date | None = None) -> set[int]:
     """The grids a worker is the responsible (not backup) worker of on the day."""
     day = on or local_today()
     return set(db.session.scalars(select(GridAssignment.grid_id).where(
-        GridAssignment.user_id == user_id, GridAssignment.role == "primary", _current(day))))
+        GridAssignment.user_id == user_id, GridAssignment.role == "primary", GridAssignment.current_on(day))))
 
 
 def current_assignments(user_id: int, on: date | None = None) -> list[GridAssignment]:
     day = on or local_today()
     return list(db.session.scalars(
-        select(GridAssignment).where(GridAssignment.user_id == user_id, _current(day))
+        select(GridAssignment).where(GridAssignment.user_id == user_id, GridAssignment.current_on(day))
         .join(Grid).order_by(Grid.code)))
 
 
@@ -44,7 +40,7 @@ def responsible_workers(grid_ids: list[int], on: date | None = None) -> dict[int
     """{grid id: primary worker} on the day, in one query."""
     day = on or local_today()
     rows = db.session.scalars(select(GridAssignment).options(joinedload(GridAssignment.user)).where(
-        GridAssignment.grid_id.in_(grid_ids), GridAssignment.role == "primary", _current(day)))
+        GridAssignment.grid_id.in_(grid_ids), GridAssignment.role == "primary", GridAssignment.current_on(day)))
     return {row.grid_id: row.user for row in rows}
 
 
@@ -53,7 +49,7 @@ def backup_workers(grid_ids: list[int], on: date | None = None) -> dict[int, lis
     day = on or local_today()
     found: dict[int, list] = {}
     for row in db.session.scalars(select(GridAssignment).options(joinedload(GridAssignment.user)).where(
-            GridAssignment.grid_id.in_(grid_ids), GridAssignment.role == "backup", _current(day))
+            GridAssignment.grid_id.in_(grid_ids), GridAssignment.role == "backup", GridAssignment.current_on(day))
             .order_by(GridAssignment.id)):
         found.setdefault(row.grid_id, []).append(row.user)
     return found
@@ -94,7 +90,7 @@ def assign_grids(actor, worker, grid_ids: list[int], starts_on: date | None = No
 
 def _held(worker, role: str, day: date) -> list[GridAssignment]:
     return list(db.session.scalars(select(GridAssignment).where(
-        _current(day), GridAssignment.role == role, GridAssignment.user_id == worker.id)))
+        GridAssignment.current_on(day), GridAssignment.role == role, GridAssignment.user_id == worker.id)))
 
 
 def _sync(worker, role: str, wanted: set[int], allowed: set[int], day: date) -> list[GridAssignment]:
@@ -105,7 +101,7 @@ def _sync(worker, role: str, wanted: set[int], allowed: set[int], day: date) -> 
     if role == "primary":
         condition = condition | GridAssignment.grid_id.in_(wanted)
     current = db.session.scalars(select(GridAssignment).where(
-        _current(day), GridAssignment.role == role, condition)).all()
+        GridAssignment.current_on(day), GridAssignment.role == role, condition)).all()
     kept = set()
     for assignment in current:
         if assignment.user_id == worker.id and assignment.grid_id in wanted:

@@ -142,10 +142,10 @@ def _check(actor, hazard: Hazard, action: str, expected_version: int | None) -> 
     if expected_version is not None and expected_version != hazard.lock_version:
         raise _stale(hazard)
     if action not in allowed_actions(actor, hazard):
-        raise PermissionDenied(_not_allowed(actor, hazard, action))
+        raise PermissionDenied(refusal_reason(actor, hazard, action))
 
 
-def _not_allowed(actor, hazard: Hazard, action: str) -> str:
+def refusal_reason(actor, hazard: Hazard, action: str) -> str:
     if action in ("verify", "reject") and hazard.status != "rectification_submitted":
         return _("Only a submitted rectification can be verified or rejected.")
     if action in ("verify", "reject") and hazard.severity == "major":

@@ -76,7 +76,7 @@ def _date(name: str) -> date | None:
 
 def _rectify(item: Hazard):
     if "submit_rectification" not in services.allowed_actions(current_user, item):
-        raise PermissionDenied(services._not_allowed(current_user, item, "submit_rectification"))
+        raise PermissionDenied(services.refusal_reason(current_user, item, "submit_rectification"))
     files = [f for f in request.files.getlist("photos") if f and f.filename]
     if len(files) > MAX_PHOTOS:
         raise ValidationFailed({"photos": _("At most %(n)d photos.", n=MAX_PHOTOS)})
