@@ -62,7 +62,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from safetylist.auth.cli import users_cli
     from safetylist.checklists.cli import checklists_cli
+    from safetylist.notify.cli import reminders_cli
     from safetylist.registry.cli import enterprises_cli, seed_cli
 
-    for group in (checklists_cli, enterprises_cli, seed_cli, users_cli):
+    for group in (checklists_cli, enterprises_cli, reminders_cli, seed_cli, users_cli):
         app.cli.add_command(group)

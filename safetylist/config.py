@@ -82,4 +82,31 @@ def load_config() -> dict:
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
                                "application/json", "image/svg+xml"],
         "CELERY": _celery(instance),
+        **_notify(),
+    }
+
+
+def _notify() -> dict:
+    """Reminder delivery: SMTP (empty MAIL_SERVER: the development outbox) and the webhook."""
+    env = os.environ.get
+    return {
+        "MAIL_SERVER": env("MAIL_SERVER", ""),
+        "MAIL_PORT": int(env("MAIL_PORT", "25")),
+        "MAIL_USERNAME": env("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": env("MAIL_USE_TLS", "0") == "1",   # STARTTLS
+        "MAIL_USE_SSL": env("MAIL_USE_SSL", "0") == "1",   # SMTPS
+        "MAIL_FROM": env("MAIL_FROM", "SafetyList <noreply@localhost>"),
+        "NOTIFY_WEBHOOK_URL": env("NOTIFY_WEBHOOK_URL", ""),
+        "NOTIFY_WEBHOOK_SECRET": env("NOTIFY_WEBHOOK_SECRET", ""),
+        "NOTIFY_TIMEOUT_SECONDS": float(env("NOTIFY_TIMEOUT_SECONDS", "10")),
+        # A worker owns a delivery this long; if it dies, another may take the delivery over.
+        "NOTIFY_CLAIM_SECONDS": int(env("NOTIFY_CLAIM_SECONDS", "120")),
+        "NOTIFY_MAX_ATTEMPTS": int(env("NOTIFY_MAX_ATTEMPTS", "6")),
+        # Waits before attempts 2, 3, …: one minute, five, thirty, two hours, six hours.
+        "NOTIFY_BACKOFF_SECONDS": [int(v) for v in env("NOTIFY_BACKOFF_SECONDS", "60,300,1800,7200,21600").split(",")],
+        "NOTIFY_SCAN_MINUTES": int(env("NOTIFY_SCAN_MINUTES", "15")),
+        # A pending delivery nobody picked up for this long is queued again by the sweep.
+        "NOTIFY_SWEEP_GRACE_SECONDS": int(env("NOTIFY_SWEEP_GRACE_SECONDS", "60")),
+        "NOTIFY_REMINDERS_FILE": env("NOTIFY_REMINDERS_FILE", ""),  # empty: safetylist/notify/data/reminders.yaml
     }

@@ -15,8 +15,8 @@ def celery_init_app(app: Flask) -> Celery:
 
     celery = Celery(app.name, task_cls=FlaskTask)
     celery.config_from_object(app.config["CELERY"])
-    from worker.schedule import BEAT_SCHEDULE
-    celery.conf.beat_schedule = BEAT_SCHEDULE
+    from worker.schedule import beat_schedule
+    celery.conf.beat_schedule = beat_schedule(app.config)
     celery.set_default()
     celery.autodiscover_tasks(["worker"], related_name="tasks", force=True)
     app.extensions["celery"] = celery

@@ -32,6 +32,10 @@ class User(UserMixin, db.Model):
     street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id"), index=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(254))
+    # Channels besides the inbox the user wants reminders on (the inbox always gets them).
+    notify_email: Mapped[bool] = mapped_column(default=True, server_default="1")
+    notify_webhook: Mapped[bool] = mapped_column(default=True, server_default="1")
     locale: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -266,6 +266,13 @@ def load_file(path: Union[str, Path]) -> tuple[Optional[ChecklistDefinition], li
 
 def load_bytes(data: bytes, file: str) -> tuple[Optional[ChecklistDefinition], list[ChecklistError]]:
     """Parse, validate and check one file's content; `file` is the name used in errors."""
+    return load_document(data, file, ChecklistDefinition, check_definition,
+                         "a checklist file is a mapping of keys (id, version, title, …)")
+
+
+def load_document(data: bytes, file: str, model: type[BaseModel], check, what: str):
+    """Any YAML data file of the app: UTF-8 → YAML with lines → `model` → `check(document,
+    line_of)`, which lists (path, message) problems. Every error names file, line and field."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -276,14 +283,13 @@ def load_bytes(data: bytes, file: str) -> tuple[Optional[ChecklistDefinition], l
     except _YamlProblem as problem:
         return None, [ChecklistError(file, problem.line, problem.field, problem.message)]
     if not isinstance(document, dict):
-        return None, [ChecklistError(file, 1, "", "a checklist file is a mapping of keys (id, version, title, …), "
-                                                  f"got {_shown(document)}")]
+        return None, [ChecklistError(file, 1, "", f"{what}, got {_shown(document)}")]
     try:
-        definition = ChecklistDefinition.model_validate(document)
+        definition = model.model_validate(document)
     except ValidationError as exc:
         problems = _schema_errors(exc, document)
     else:
-        problems = check_definition(definition, lambda p: line_of(lines, p))
+        problems = check(definition, lambda p: line_of(lines, p))
     errors = [ChecklistError(file, line_of(lines, path), field_name(path), message) for path, message in problems]
     errors.sort(key=lambda e: e.line)
     return (None if errors else definition), errors

@@ -22,6 +22,8 @@ class Hazard(db.Model):
     __table_args__ = (
         # The board filters an area's enterprises by status: one index serves both (PostgreSQL plans).
         Index("ix_hazard_enterprise_id_status", "enterprise_id", "status"),
+        # Reminder scans read hazards still to be fixed by deadline: a range on this index.
+        Index("ix_hazard_status_deadline", "status", "deadline"),
         CheckConstraint("severity IN ('general','major')", name="severity"),
         CheckConstraint("status IN ('open','rectification_submitted','closed','withdrawn')", name="status"),
         CheckConstraint("supervision_level IS NULL OR supervision_level IN ('street','district')",
