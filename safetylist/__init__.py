@@ -49,13 +49,14 @@ def _register_blueprints(app: Flask) -> None:
     from safetylist.checklists.views import bp as checklists_bp
     from safetylist.grid.views import bp as grid_bp
     from safetylist.home.views import bp as home_bp
+    from safetylist.notify.views import bp as notify_bp
     from safetylist.photos.views import bp as photos_bp
     from safetylist.registry.views import bp as registry_bp
     from safetylist.remediation.views import bp as remediation_bp
     from safetylist.reports.views import bp as reports_bp
 
     for blueprint in (auth_bp, home_bp, registry_bp, checklists_bp, runs_bp, photos_bp, grid_bp, admin_bp,
-                      reports_bp, remediation_bp):
+                      reports_bp, remediation_bp, notify_bp):
         app.register_blueprint(blueprint)
 
 

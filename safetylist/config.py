@@ -45,6 +45,9 @@ def _celery(instance: Path) -> dict:
         "task_ignore_result": True,
         "beat_schedule_filename": str(instance / "celerybeat-schedule"),
         "broker_connection_retry_on_startup": True,
+        # Late-acknowledged tasks: a worker reserves one message at a time, so a killed worker
+        # holds back as little as possible.
+        "worker_prefetch_multiplier": 1,
     }
 
 

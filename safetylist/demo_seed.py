@@ -18,6 +18,7 @@ from safetylist.registry import demo
 from safetylist.registry.credit_code import complete
 from safetylist.registry.models import Community, Enterprise, Sector, Street
 from safetylist.registry.reference import district_data, ensure_reference_data, grid_codes
+from safetylist.standardization.models import Certificate
 from safetylist.timeutil import local_today
 
 DEMO_PASSWORD = "safety2021"
@@ -40,6 +41,7 @@ def seed_demo(count: int = 865) -> list[str]:
     summary.append(_seed_logins())
     summary.append(_seed_orders())
     summary.append(_seed_hazards())
+    summary.append(_seed_expiries())
     db.session.commit()
     return summary
 
@@ -201,3 +203,31 @@ def _seed_hazards(count: int = 400) -> str:
                                        from_status="rectification_submitted", to_status="closed"))
     active = db.session.scalar(select(func.count()).select_from(Hazard).where(Hazard.status.in_(ACTIVE_STATUSES)))
     return f"hazards: created {count} ({active} still to be fixed)"
+
+
+def _seed_expiries() -> str:
+    """What the expiry reminders count to: agency qualifications and standardization certificates,
+    some due within 90 days; and e-mail addresses so the development outbox shows the mails."""
+    today = local_today()
+    for offset, agency in zip((60, 400, 800), db.session.scalars(select(Agency).order_by(Agency.id))):
+        if agency.qualification_expires_on is None:
+            agency.qualification_expires_on = today + timedelta(days=offset)
+    for username in DEMO_LOGINS:
+        user = db.session.scalars(select(User).where(User.username == username)).one()
+        user.email = user.email or f"{username}@demo.safetylist.local"
+    created = 0
+    if not db.session.scalar(select(func.count(Certificate.id))):
+        officer = db.session.scalars(select(User).where(User.username == "officer")).one()
+        chosen = db.session.scalars(select(Enterprise).where(Enterprise.standardization_required.is_(True),
+                                                             Enterprise.id != officer.enterprise_id)
+                                    .order_by(Enterprise.id).limit(39)).all()
+        for index, enterprise_id in enumerate([officer.enterprise_id] + [e.id for e in chosen]):
+            expires = today + timedelta(days=29 + index * 27)  # the officer's own: 30 days to go
+            issued = expires.replace(year=expires.year - 3) if not (expires.month == 2 and expires.day == 29) \
+                else expires.replace(year=expires.year - 3, day=28)
+            db.session.add(Certificate(enterprise_id=enterprise_id, grade="3" if index % 4 else "2",
+                                       number=f"深龙应急标〔{issued.year}〕{index + 1:03d}号",
+                                       issued_on=issued, expires_on=expires))
+            created += 1
+    db.session.flush()
+    return f"standardization certificates: created {created}"

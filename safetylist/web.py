@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, abort, flash, render_template, request
-from flask_babel import format_date, format_datetime, get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import format_date, format_datetime, format_timedelta, get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from safetylist.auth.roles import ROLE_LABELS
@@ -11,7 +11,7 @@ from safetylist.errors import PermissionDenied, StaleObject, ValidationFailed
 from safetylist.extensions import db, login_manager
 from safetylist.i18n import is_chinese, local_name
 from safetylist.remediation.labels import hazard_labels
-from safetylist.timeutil import to_local
+from safetylist.timeutil import to_local, utcnow
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
@@ -61,6 +61,7 @@ def init_app(app: Flask) -> None:
             "FLAG_LABELS": FLAG_LABELS,
             "RISK_LABELS": RISK_LABELS,
             "local_time": lambda moment: format_datetime(to_local(moment), "yyyy-MM-dd HH:mm") if moment else "",
+            "time_ago": time_ago,
             "local_date": lambda day: format_date(day, "yyyy-MM-dd") if day else "",
             "scope": Scope(current_user) if getattr(current_user, "is_authenticated", False) else None,
             "js_messages": js_messages,
@@ -70,6 +71,11 @@ def init_app(app: Flask) -> None:
 
     for code in (400, 403, 404, 413):
         app.register_error_handler(code, _error_page)
+
+
+def time_ago(moment) -> str:
+    """How long ago a stored (naive UTC) time was, in words: "3 小时前", "3 hours ago"."""
+    return format_timedelta(moment - utcnow(), add_direction=True) if moment else ""
 
 
 def js_messages() -> dict[str, str]:

@@ -25,11 +25,16 @@ def test_seed_demo_is_complete_and_idempotent(app, db, client):
     risks = dict(db.session.execute(select(Enterprise.risk_level, func.count()).group_by(Enterprise.risk_level)).all())
     assert set(risks) == {"red", "orange", "yellow", "blue"} and risks["blue"] > risks["red"]
 
+    from safetylist.standardization.models import Certificate
+    assert db.session.scalar(select(func.count(Certificate.id))) == 40
+    assert db.session.scalars(select(User.email).where(User.username == "officer")).one()
+
     users = db.session.scalar(select(func.count(User.id)))
     again = runner.invoke(args=["seed", "demo"])
     assert again.exit_code == 0, again.output
     assert db.session.scalar(select(func.count(Enterprise.id))) == 865
     assert db.session.scalar(select(func.count(User.id))) == users
+    assert db.session.scalar(select(func.count(Certificate.id))) == 40
 
     for username in DEMO_LOGINS:
         client.post("/logout")

@@ -21,8 +21,10 @@ def heartbeat() -> dict:
 
 def queue_deliveries(delivery_ids: list[int]) -> None:
     """Wake workers up for these deliveries. Queuing one twice is harmless: a delivery is claimed."""
+    from flask import current_app
+    task = current_app.extensions["celery"].tasks["worker.tasks.deliver"]  # this Flask app's Celery
     for start in range(0, len(delivery_ids), DELIVERY_BATCH):
-        deliver.delay(delivery_ids[start:start + DELIVERY_BATCH])
+        task.delay(delivery_ids[start:start + DELIVERY_BATCH])
 
 
 # Acknowledged only when done, and given back to the broker if the worker process dies: a

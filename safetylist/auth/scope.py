@@ -212,3 +212,39 @@ class Scope:
         if user is None:
             abort(404)
         return user
+
+    # --- notifications (通知) ---------------------------------------------------------------
+    def notifications(self) -> Select:
+        """The user's own inbox: nobody, not even an administrator, reads another user's notifications."""
+        from safetylist.notify.models import Notification
+        return select(Notification).where(Notification.user_id == getattr(self.user, "id", None))
+
+    def get_notification(self, notification_id: int):
+        from safetylist.notify.models import Notification
+        notification = db.session.scalars(self.notifications().where(Notification.id == notification_id)).first()
+        if notification is None:
+            abort(404)
+        return notification
+
+    def can_view_deliveries(self) -> bool:
+        """Deliveries name every recipient's address and the channels' errors: administrators only."""
+        return self.role == roles.ADMIN
+
+    def can_view_outbox(self) -> bool:
+        """The development outbox holds everyone's e-mails: administrators only."""
+        return self.role == roles.ADMIN
+
+    def deliveries(self) -> Select:
+        from safetylist.notify.models import Delivery
+        return select(Delivery).where(true() if self.can_view_deliveries() else false())
+
+    def get_delivery(self, delivery_id: int):
+        from safetylist.notify.models import Delivery
+        delivery = db.session.scalars(self.deliveries().where(Delivery.id == delivery_id)).first()
+        if delivery is None:
+            abort(404)
+        return delivery
+
+    def outbox(self) -> Select:
+        from safetylist.notify.models import OutboxMessage
+        return select(OutboxMessage).where(true() if self.can_view_outbox() else false())

@@ -78,7 +78,11 @@ def attempt(delivery_id: int, now: datetime | None = None) -> Outcome:
                 next_attempt_at=utcnow() + timedelta(seconds=wait))
         db.session.commit()
         return Outcome("retry", str(exc))
-    _finish(delivery.id, token, status="sent", sent_at=utcnow(), last_error=None)
+    if not _finish(delivery.id, token, status="sent", sent_at=utcnow(), last_error=None):
+        # Our lease ran out while sending and another worker took the delivery over: its record
+        # stands (an outbox row we were about to add is dropped with this rollback).
+        db.session.rollback()
+        return Outcome("skipped", "the claim ran out while sending")
     db.session.commit()
     return Outcome("sent")
 

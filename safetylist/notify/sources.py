@@ -81,14 +81,18 @@ def _hazard_rows(condition, window: Window):
 
 
 def _hazard_item(row, window: Window, deadline, **extra) -> Item:
+    # Unpacked by position (the columns of _hazard_rows): reading a Row's fields by name costs
+    # ~0.5 µs each, a tenth of a second for the 20,000 hazards a district may have overdue.
+    (hazard_id, title, title_en, hazard_deadline, severity, enterprise_id, agency_id, supervisor_id,
+     enterprise_name, street_id, grid_id, agency_name) = row
     return Item(
-        subject_id=row.id, deadline=deadline, link=f"/hazards/{row.id}",
-        enterprise_id=row.enterprise_id, agency_id=row.agency_id, street_id=row.street_id,
-        grid_id=row.grid_id, supervisor_id=row.supervisor_id,
-        params={"title": _both(row.title, row.title_en), "party": row.enterprise_name or row.agency_name or "",
-                "deadline": row.deadline.isoformat(), "severity": row.severity,
-                "days_left": max(0, (row.deadline - window.today).days),
-                "days_overdue": max(0, (window.today - row.deadline).days), **extra.pop("params", {})},
+        subject_id=hazard_id, deadline=deadline, link=f"/hazards/{hazard_id}",
+        enterprise_id=enterprise_id, agency_id=agency_id, street_id=street_id,
+        grid_id=grid_id, supervisor_id=supervisor_id,
+        params={"title": _both(title, title_en), "party": enterprise_name or agency_name or "",
+                "deadline": hazard_deadline.isoformat(), "severity": severity,
+                "days_left": max(0, (hazard_deadline - window.today).days),
+                "days_overdue": max(0, (window.today - hazard_deadline).days), **extra.pop("params", {})},
         **extra)
 
 

@@ -120,7 +120,7 @@ PAGE_NAMES = ["login", *[f"home-{role}" for role in ROLES], "enterprise-list", "
               "admin-users", "grid-assignment", "run-fill", "run-result", "run-history", "checklist-library",
               "checklist-detail", "my-inspections", "inspections-street", "grid-checkin",
               "inspection-orders", "coverage-street", "coverage-district", "hazard-board", "hazard-detail",
-              "notices"]
+              "notices", "notifications", "notification-settings", "deliveries", "outbox"]
 
 
 def passing_answers(definition) -> dict:
@@ -186,6 +186,13 @@ def pages_to_check(live_server: LiveServer) -> dict[str, tuple[str | None, str]]
         "hazard-detail": ("officer", f"/hazards/{officer_hazard_id(live_server)}"),
         "notices": ("street", "/hazards/notices/"),
     })
+    notification_samples(live_server)
+    pages.update({
+        "notifications": ("officer", "/notifications/"),
+        "notification-settings": ("grid", "/notifications/settings"),
+        "deliveries": ("admin", "/notifications/deliveries?status=all"),
+        "outbox": ("admin", "/notifications/outbox"),
+    })
     assert list(pages) == PAGE_NAMES
     return pages
 
@@ -221,6 +228,46 @@ def officer_hazard_id(live_server: LiveServer) -> int:
             db.session.commit()
         return hazard.id
     return live_server.query(find)
+
+
+def notification_samples(live_server: LiveServer) -> None:
+    """Reminders for the officer as the scan records them (read and unread, about the longest-named
+    enterprise), one failed delivery with a long error and one e-mail in the development outbox."""
+    from safetylist.auth.models import User
+    from safetylist.notify.models import Delivery, Notification, OutboxMessage
+    from safetylist.registry.models import Enterprise
+    from safetylist.timeutil import utcnow
+
+    hazard_id = officer_hazard_id(live_server)
+    longest = enterprise_ids(live_server)["longest"]
+
+    def make(db):
+        officer = db.session.scalars(select(User).where(User.username == "officer")).one()
+        party = db.session.get(Enterprise, longest).name
+        params = {"title": {"zh": "疏散通道堆放杂物，安全出口指示标志损坏", "en": "Goods stored in the escape route"},
+                  "party": party, "deadline": "2026-12-01", "days_left": 1, "days_overdue": 12,
+                  "severity": "general"}
+        made = []
+        for stage, link, read in (("before-3d", f"/hazards/{hazard_id}", True), ("before-1d", None, False),
+                                  ("overdue:2026-12-13", f"/hazards/{hazard_id}", False)):
+            notification = Notification(user_id=officer.id, reminder="hazard-deadline", stage=stage,
+                                        params=params, subject_type="hazard", subject_id=hazard_id,
+                                        deadline="2026-12-01", link=link, read_at=utcnow() if read else None)
+            db.session.add(notification)
+            made.append(notification)
+        db.session.flush()
+        failed = Delivery(notification_id=made[1].id, channel="email", status="failed", attempts=6,
+                          last_error="SMTP 550 5.1.1 <officer@demo.safetylist.local>: Recipient address rejected: "
+                                     "User unknown in virtual mailbox table (after 6 attempts)")
+        sent = Delivery(notification_id=made[2].id, channel="email", status="sent", attempts=1, sent_at=utcnow())
+        db.session.add_all([failed, sent])
+        db.session.flush()
+        db.session.add(OutboxMessage(delivery_id=sent.id, to_address="officer@demo.safetylist.local",
+                                     subject="隐患整改期限：疏散通道堆放杂物，安全出口指示标志损坏",
+                                     body=f"{party}的隐患已逾期12天（期限2026-12-01），请尽快整改。\n\n"
+                                          f"http://127.0.0.1:5000/hazards/{hazard_id}?from=reminder-email-long-link"))
+        db.session.commit()
+    live_server.query(make)
 
 
 def officer_enterprise_id(live_server: LiveServer) -> int:
