@@ -46,6 +46,7 @@ bench: install-dev
 	$(BIN)/python bench/enterprise_list.py
 	$(BIN)/python bench/grid_coverage.py
 	$(BIN)/python bench/hazard_board.py
+	$(BIN)/python bench/reminder_scan.py
 	$(BIN)/python bench/checklist_engine.py
 	$(BIN)/python bench/fill_runs.py
 	$(BIN)/python bench/run_pdf.py

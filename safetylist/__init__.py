@@ -49,6 +49,8 @@ def _register_blueprints(app: Flask) -> None:
     from safetylist.checklists.views import bp as checklists_bp
     from safetylist.grid.views import bp as grid_bp
     from safetylist.home.views import bp as home_bp
+    from safetylist.interviews.accident_views import bp as accidents_bp
+    from safetylist.interviews.views import bp as interviews_bp
     from safetylist.notify.views import bp as notify_bp
     from safetylist.photos.views import bp as photos_bp
     from safetylist.registry.views import bp as registry_bp
@@ -56,15 +58,16 @@ def _register_blueprints(app: Flask) -> None:
     from safetylist.reports.views import bp as reports_bp
 
     for blueprint in (auth_bp, home_bp, registry_bp, checklists_bp, runs_bp, photos_bp, grid_bp, admin_bp,
-                      reports_bp, remediation_bp, notify_bp):
+                      reports_bp, remediation_bp, notify_bp, interviews_bp, accidents_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
     from safetylist.auth.cli import users_cli
     from safetylist.checklists.cli import checklists_cli
+    from safetylist.interviews.cli import accidents_cli
     from safetylist.notify.cli import reminders_cli
     from safetylist.registry.cli import enterprises_cli, seed_cli
 
-    for group in (checklists_cli, enterprises_cli, reminders_cli, seed_cli, users_cli):
+    for group in (accidents_cli, checklists_cli, enterprises_cli, reminders_cli, seed_cli, users_cli):
         app.cli.add_command(group)

@@ -42,6 +42,8 @@ def seed_demo(count: int = 865) -> list[str]:
     summary.append(_seed_orders())
     summary.append(_seed_hazards())
     summary.append(_seed_expiries())
+    summary.append(_seed_accidents())
+    summary.append(_seed_interviews())
     db.session.commit()
     return summary
 
@@ -231,3 +233,59 @@ def _seed_expiries() -> str:
             created += 1
     db.session.flush()
     return f"standardization certificates: created {created}"
+
+
+def _seed_accidents() -> str:
+    """Accident records: 2019–2021 as the bureau reported them, then last year and this year so far,
+    with a few repeat enterprises (the demo officer's and one of the demo street's) for interviews.
+    Only when there are none yet; one bulk insert."""
+    from sqlalchemy import insert
+
+    from safetylist.interviews import accident_demo
+    from safetylist.interviews.models import Accident
+    if db.session.scalars(select(Accident.id).limit(1)).first():
+        return "accidents: kept"
+    enterprises = [accident_demo.Site(*row) for row in db.session.execute(
+        select(Enterprise.id, Enterprise.street_id, Enterprise.sector_id).order_by(Enterprise.id))]
+    communities = [accident_demo.Site(None, c.street_id, None, c.street.name_zh, c.name_zh)
+                   for c in db.session.scalars(select(Community).order_by(Community.id))]
+    officer = db.session.scalars(select(User).where(User.username == "officer")).one()
+    street = db.session.scalars(select(User).where(User.username == "street")).one()
+    featured = [site for site in enterprises if site.enterprise_id == officer.enterprise_id] + \
+        [site for site in enterprises if site.street_id == street.street_id
+         and site.enterprise_id != officer.enterprise_id][-1:]
+    sectors = dict(db.session.execute(select(Sector.code, Sector.id)).all())
+    district = db.session.scalars(select(User).where(User.username == "district")).one()
+    rows = accident_demo.generate(enterprises, communities, sectors, local_today(), featured)
+    for row in rows:
+        row["created_by_id"] = district.id
+    db.session.execute(insert(Accident), rows)
+    return f"accidents: created {len(rows)}"
+
+
+def _seed_interviews() -> str:
+    """Two interviews the demo street regulator planned: the demo officer's enterprise (notice issued,
+    in two days, so both sides get reminders) and another Pinghu enterprise next week."""
+    from datetime import datetime, time
+
+    from safetylist.interviews import services as interviews
+    from safetylist.interviews.models import Interview
+    from safetylist.timeutil import from_local
+    if db.session.scalar(select(func.count(Interview.id))):
+        return "interviews: created 0"
+    regulator = db.session.scalars(select(User).where(User.username == "street")).one()
+    officer = db.session.scalars(select(User).where(User.username == "officer")).one()
+    other = db.session.scalars(select(Enterprise).where(Enterprise.street_id == regulator.street_id,
+                                                        Enterprise.id != officer.enterprise_id)
+                               .order_by(Enterprise.id)).first()
+    today = local_today()
+    planned = []
+    for enterprise, days, clock in ((db.session.get(Enterprise, officer.enterprise_id), 2, time(9, 30)),
+                                    (other, 7, time(14, 30))):
+        planned.append(interviews.plan_interview(
+            regulator, party_kind="enterprise", enterprise=enterprise,
+            planned_at=from_local(datetime.combine(today + timedelta(days=days), clock)),
+            place="平湖街道办事处三楼会议室", officials="街道安全生产监管办 王主任、李科长",
+            reasons="近12个月内发生2起生产安全事故，隐患整改多次未通过复查。"))
+    interviews.issue_notice(regulator, planned[0])
+    return f"interviews: created {len(planned)}"

@@ -19,6 +19,13 @@ def utc_start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, LOCAL_TZ).astimezone(timezone.utc).replace(tzinfo=None)
 
 
+def from_local(moment: datetime) -> datetime:
+    """The stored (naive UTC) form of a wall-clock time people gave in Asia/Shanghai (naive or aware)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def local_today() -> date:
     return datetime.now(LOCAL_TZ).date()
 
@@ -30,3 +37,4 @@ def to_local(moment: datetime | None) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(LOCAL_TZ)
+

@@ -128,3 +128,13 @@ def call_service(save, form, show_errors) -> int | None:
     except PermissionDenied:
         abort(403)
     return None
+
+
+def import_upload(form, run_import) -> tuple:
+    """An import page's POST: `run_import(filename, content)` on a valid upload. Returns the import's
+    result (None before an upload) and the HTTP status to answer, None when every row was imported."""
+    if form.validate_on_submit():
+        upload = form.file.data
+        result = run_import(upload.filename, upload.read())
+        return result, None if result.ok else 400
+    return None, 400 if form.errors else 200

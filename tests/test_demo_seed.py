@@ -29,12 +29,37 @@ def test_seed_demo_is_complete_and_idempotent(app, db, client):
     assert db.session.scalar(select(func.count(Certificate.id))) == 40
     assert db.session.scalars(select(User.email).where(User.username == "officer")).one()
 
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from safetylist.auth.system import SYSTEM
+    from safetylist.interviews.accident_stats import Period, compare
+    from safetylist.interviews.models import Accident
+    from safetylist.timeutil import local_today, utc_start_of, utcnow
+    report = compare(SYSTEM, Period.full_year(2021))  # the bureau's figures for 2021
+    assert (report.all.totals.accidents, report.all.totals.deaths) == (1581, 66)
+    assert [(t.accidents, t.deaths) for t in report.all.earlier] == [(1264, 56), (532, 82)]
+    assert report.all.changes[1]["accidents"] == Decimal("197.18") and report.all.changes[0]["deaths"] == Decimal("17.86")
+    assert 0.3 < report.lines["fire"].totals.accidents / 1581 < 0.8
+    year_ago = utc_start_of(local_today() - timedelta(days=365))
+    recent = select(Accident).where(Accident.occurred_at >= year_ago)
+    assert 1200 < db.session.scalar(select(func.count()).select_from(recent.subquery())) < 1800
+    assert db.session.scalar(select(func.max(Accident.occurred_at))) < utcnow()
+    repeats = db.session.execute(recent.with_only_columns(Accident.enterprise_id, func.count())
+                                 .where(Accident.enterprise_id.is_not(None))
+                                 .group_by(Accident.enterprise_id).having(func.count() >= 2)).all()
+    assert 8 <= len(repeats) <= 40  # a few accident-prone enterprises, not the whole register
+    officer = db.session.scalars(select(User).where(User.username == "officer")).one()
+    assert officer.enterprise_id in {enterprise_id for enterprise_id, _ in repeats}
+    accidents = db.session.scalar(select(func.count(Accident.id)))
+
     users = db.session.scalar(select(func.count(User.id)))
     again = runner.invoke(args=["seed", "demo"])
     assert again.exit_code == 0, again.output
     assert db.session.scalar(select(func.count(Enterprise.id))) == 865
     assert db.session.scalar(select(func.count(User.id))) == users
     assert db.session.scalar(select(func.count(Certificate.id))) == 40
+    assert db.session.scalar(select(func.count(Accident.id))) == accidents
 
     for username in DEMO_LOGINS:
         client.post("/logout")

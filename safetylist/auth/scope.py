@@ -182,6 +182,58 @@ class Scope:
             abort(404)
         return notice
 
+    # --- accidents and interviews (约谈) ----------------------------------------------------
+    def _area_filter(self, street_col, enterprise_col) -> ColumnElement[bool]:
+        """Rows of an area: district-wide roles all; a street regulator their street's; officers and
+        grid workers only rows about an enterprise they see; agency staff none."""
+        if self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR):
+            return true()
+        if self.role == roles.STREET_REGULATOR:
+            return street_col == self.user.street_id
+        if self.role in (roles.OFFICER, roles.GRID_WORKER):
+            return enterprise_col.in_(select(Enterprise.id).where(self.enterprise_filter()))
+        return false()
+
+    def accidents(self) -> Select:
+        from safetylist.interviews.models import Accident
+        return select(Accident).where(self._area_filter(Accident.street_id, Accident.enterprise_id))
+
+    def get_accident(self, accident_id: int):
+        from safetylist.interviews.models import Accident
+        accident = db.session.scalars(self.accidents().where(Accident.id == accident_id)).first()
+        if accident is None:
+            abort(404)
+        return accident
+
+    def can_record_accidents(self) -> bool:
+        """Regulators enter and import accidents (a street regulator for their street only)."""
+        return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR, roles.STREET_REGULATOR)
+
+    def interviews(self) -> Select:
+        """A street's interviews are its own and those of its enterprises; district-wide ones
+        (street_id empty, e.g. a sector authority) are for district roles."""
+        from safetylist.interviews.models import Interview
+        if self.role == roles.STREET_REGULATOR:
+            return select(Interview).where(
+                (Interview.street_id == self.user.street_id)
+                | Interview.enterprise_id.in_(select(Enterprise.id).where(self.enterprise_filter())))
+        return select(Interview).where(self._area_filter(Interview.street_id, Interview.enterprise_id))
+
+    def get_interview(self, interview_id: int):
+        from safetylist.interviews.models import Interview
+        interview = db.session.scalars(self.interviews().where(Interview.id == interview_id)).first()
+        if interview is None:
+            abort(404)
+        return interview
+
+    def can_see_interview_suggestions(self) -> bool:
+        """Whom to summon, and the interview counts: street and district regulators' decisions."""
+        return self.role in roles.REGULATORS
+
+    def can_plan_interviews(self) -> bool:
+        """Street and district regulators summon enterprises (a street only its own); admins help."""
+        return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR, roles.STREET_REGULATOR)
+
     def can_view_library(self) -> bool:
         """The checklist library (what is asked, scored and set in motion) is for regulators and admins."""
         return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR, roles.STREET_REGULATOR)

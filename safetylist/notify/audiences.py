@@ -66,7 +66,7 @@ def resolve(items: list[Item], audiences: list[str], today: date) -> list[list[i
                 users += [workers[item.grid_id]] if item.grid_id in workers else []
             elif audience == "supervisor":
                 users += [item.supervisor_id] if item.supervisor_id in active else []
-            elif audience == "self":
+            elif audience in ("self", "organizer"):  # the person the item names: a digest's reader, an organiser
                 users += [item.user_id] if item.user_id in active else []
         result.append(list(dict.fromkeys(users)))
     return result

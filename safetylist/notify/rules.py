@@ -17,7 +17,7 @@ from safetylist.timeutil import LOCAL_TZ
 RULES_FILE = Path(__file__).parent / "data" / "reminders.yaml"
 
 AUDIENCES = ("responsible_party", "enterprise_officers", "grid_workers", "street_regulators",
-             "district_regulators", "agency_staff", "supervisor", "escalation_level", "self")
+             "district_regulators", "agency_staff", "supervisor", "escalation_level", "self", "organizer")
 
 
 class Text(BaseModel):

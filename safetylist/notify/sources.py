@@ -31,7 +31,7 @@ class Item:
     street_id: int | None = None
     grid_id: int | None = None
     supervisor_id: int | None = None
-    user_id: int | None = None         # the subject is a person (digests)
+    user_id: int | None = None         # the person concerned: a digest's reader, an interview's organiser
     level: str | None = None           # street | district: where an escalation goes
 
 
@@ -120,19 +120,34 @@ def hazard_escalations(window: Window) -> list[Item]:
 
 # --- grid inspections (a morning digest per grid worker) --------------------------------------
 def inspection_digests(window: Window) -> list[Item]:
+    """One item per grid worker with inspections due today or overdue in the grids they answer for
+    (as responsible worker or backup). The district's due list is worked out once, then split by
+    grid: a handful of queries whatever the number of workers."""
+    from safetylist.auth.system import SYSTEM
     from safetylist.grid.inspections import due_inspections
+    from safetylist.grid.models import GridAssignment
     stage = window.stage_for(window.today)
     if stage is None:
         return []
     done = window.recorded(window.today, stage)
-    workers = db.session.scalars(select(User).where(User.role == roles.GRID_WORKER, User.active.is_(True),
-                                                    User.id.not_in(done) if done else True)).all()
+    grids_of: dict[int, set[int]] = {}
+    for user_id, grid_id in db.session.execute(
+            select(GridAssignment.user_id, GridAssignment.grid_id).join(User, User.id == GridAssignment.user_id)
+            .where(User.role == roles.GRID_WORKER, User.active.is_(True), GridAssignment.current_on(window.today),
+                   User.id.not_in(done) if done else True)):
+        grids_of.setdefault(user_id, set()).add(grid_id)
+    if not grids_of:
+        return []
+    by_grid: dict[int, list] = {}
+    for task in due_inspections(SYSTEM, today=window.today):
+        if task.due_on <= window.today and task.enterprise.grid_id is not None:
+            by_grid.setdefault(task.enterprise.grid_id, []).append(task)
     items = []
-    for worker in workers:
-        tasks = [task for task in due_inspections(worker, today=window.today) if task.due_on <= window.today]
+    for worker_id in sorted(grids_of):
+        tasks = [task for grid_id in grids_of[worker_id] for task in by_grid.get(grid_id, ())]
         if not tasks:
             continue
-        items.append(Item(subject_id=worker.id, deadline=window.today, user_id=worker.id, link="/grid/",
+        items.append(Item(subject_id=worker_id, deadline=window.today, user_id=worker_id, link="/grid/",
                           params={"due": len(tasks), "overdue": sum(1 for t in tasks if t.due_on < window.today),
                                   "ordered": sum(1 for t in tasks if t.orders)}))
     return items
@@ -201,6 +216,33 @@ def qualification_expiries(window: Window) -> list[Item]:
             for agency in rows]
 
 
+# --- interviews (约谈) ahead -------------------------------------------------------------------
+def interview_times(window: Window) -> list[Item]:
+    """Interviews still to be held (planned, or notice issued) on a local day of the window; the
+    deadline is the planned time, so moving it starts the stages again."""
+    from safetylist.interviews.models import Interview
+    from safetylist.timeutil import to_local, utc_start_of
+    rows = db.session.execute(
+        select(Interview.id, Interview.planned_at, Interview.place, Interview.notice_number,
+               Interview.authority_name, Interview.enterprise_id, Interview.street_id, Interview.created_by_id,
+               Enterprise.name, Enterprise.street_id, Enterprise.grid_id)
+        .outerjoin(Enterprise, Enterprise.id == Interview.enterprise_id)
+        .where(Interview.status.in_(("planned", "notice_issued")),
+               Interview.planned_at < utc_start_of(window.last + timedelta(days=1)),
+               Interview.planned_at >= utc_start_of(window.first) if window.first else True)
+        .order_by(Interview.id)).all()
+    items = []
+    for (interview_id, planned_at, place, number, authority, enterprise_id, street_id, organizer_id,
+         enterprise_name, enterprise_street_id, grid_id) in rows:
+        moment = to_local(planned_at)
+        items.append(Item(subject_id=interview_id, deadline=moment, link=f"/interviews/{interview_id}",
+                          enterprise_id=enterprise_id, street_id=street_id or enterprise_street_id,
+                          grid_id=grid_id, user_id=organizer_id,
+                          params={"party": enterprise_name or authority or "", "place": place,
+                                  "time": moment.strftime("%Y-%m-%d %H:%M"), "number": number or ""}))
+    return items
+
+
 _HAZARD_FIELDS = frozenset({"title", "party", "deadline", "severity", "days_left", "days_overdue"})
 SOURCES: dict[str, Source] = {
     "hazard_deadline": Source("hazard", _HAZARD_FIELDS, hazard_deadlines, {"severity": ("general", "major")}),
@@ -212,4 +254,5 @@ SOURCES: dict[str, Source] = {
                                  certificate_expiries),
     "qualification_expiry": Source("agency", frozenset({"party", "number", "deadline", "days_left"}),
                                    qualification_expiries),
+    "interview": Source("interview", frozenset({"party", "place", "time", "number"}), interview_times, timed=True),
 }

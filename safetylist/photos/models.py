@@ -21,6 +21,7 @@ class Photo(db.Model):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_run.id"), index=True)
     hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazard.id"), index=True)  # after-photos
+    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interview.id"), index=True)  # signed minutes
     item_id: Mapped[str | None] = mapped_column(String(80))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,6 +20,7 @@ from pathlib import Path
 from flask import abort, current_app
 from flask_babel import gettext as _
 from PIL import ExifTags, Image, ImageFile, ImageOps
+from sqlalchemy import select
 
 from safetylist.audit.services import record
 from safetylist.auth.scope import Scope
@@ -88,6 +89,11 @@ def store_hazard_photo(actor, hazard, filename: str | None, stream) -> Photo:
     return _keep(actor, stream, filename, hazard.enterprise, agency_id=hazard.agency_id, hazard_id=hazard.id)
 
 
+def store_interview_photo(actor, interview, filename: str | None, stream) -> Photo:
+    """Keep a photo of an interview's signed record (约谈记录). The interview service decides who may."""
+    return _keep(actor, stream, filename, interview.enterprise, interview_id=interview.id)
+
+
 def _keep(actor, stream, filename: str | None, enterprise, **owner) -> Photo:
     """Check, clean and keep one photo. All or nothing: a refused upload leaves neither a row nor a file."""
     max_bytes = _setting("PHOTO_MAX_BYTES")
@@ -111,8 +117,8 @@ def _keep(actor, stream, filename: str | None, enterprise, **owner) -> Photo:
         db.session.add(photo)
         db.session.flush()
         record(actor, "photo_stored", photo, run_id=owner.get("run_id"), hazard_id=owner.get("hazard_id"),
-               item=owner.get("item_id"), filename=(filename or "")[:200], original_format=clean.original_format,
-               original_bytes=len(data), gps_kept=clean.gps_kept)
+               interview_id=owner.get("interview_id"), item=owner.get("item_id"), filename=(filename or "")[:200],
+               original_format=clean.original_format, original_bytes=len(data), gps_kept=clean.gps_kept)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -263,8 +269,15 @@ def _exif_offset(value) -> timezone | None:
 
 # --- finding and serving ---------------------------------------------------------------------
 def photo_for(actor, ref: str) -> Photo:
-    """The photo if its run's enterprise or agency is in the actor's scope, else 404."""
-    photo = db.session.scalars(Scope(actor).photos().where(Photo.ref == ref)).first()
+    """The photo if its enterprise or agency is in the actor's scope, or if it is of an interview the
+    actor sees (whoever sees an interview sees its signed record, even once the enterprise has moved to
+    another street), else 404."""
+    scope = Scope(actor)
+    photo = db.session.scalars(scope.photos().where(Photo.ref == ref)).first()
+    if photo is None:
+        from safetylist.interviews.models import Interview
+        photo = db.session.scalars(select(Photo).where(
+            Photo.ref == ref, Photo.interview_id.in_(scope.interviews().with_only_columns(Interview.id)))).first()
     if photo is None:
         abort(404)
     return photo

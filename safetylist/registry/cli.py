@@ -1,29 +1,16 @@
 """`flask enterprises …` and `flask seed …` commands."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
+from safetylist.auth.cli import actor_named
 from safetylist.auth.system import SYSTEM
 
 enterprises_cli = AppGroup("enterprises", help="Import and export the enterprise register.")
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
-
-
-def _actor(username: str | None):
-    if not username:
-        return SYSTEM
-    from sqlalchemy import select
-
-    from safetylist.auth.models import User
-    from safetylist.extensions import db
-    user = db.session.scalars(select(User).where(User.username == username)).first()
-    if user is None:
-        raise click.ClickException(f"no user named {username!r}")
-    return user
 
 
 @enterprises_cli.command("import")
@@ -32,13 +19,9 @@ def _actor(username: str | None):
 def import_command(path: Path, username: str | None):
     """Import enterprises from an .xlsx or .csv file: every row, or none."""
     from safetylist.registry.importer import import_enterprises
-    result = import_enterprises(_actor(username), path.name, path.read_bytes())
-    if result.errors:
-        for error in result.errors:
-            click.echo(f"{path}: {error}", err=True)
-        click.echo(f"{path}: {len(result.errors)} error(s); nothing was imported.", err=True)
-        sys.exit(1)
-    click.echo(f"{path}: imported {result.created} enterprises.")
+    from safetylist.spreadsheet import report_import
+    result = import_enterprises(actor_named(username), path.name, path.read_bytes())
+    report_import(path, result, f"imported {result.created} enterprises.")
 
 
 @enterprises_cli.command("export")

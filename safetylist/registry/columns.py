@@ -1,20 +1,9 @@
 """The spreadsheet columns of the enterprise register, shared by import, export and the template."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from safetylist.spreadsheet import Column
 
-
-@dataclass(frozen=True)
-class Column:
-    key: str          # field name in the service's data
-    zh: str           # header as written in Chinese spreadsheets
-    en: str           # header in English spreadsheets
-    required: bool = False
-    kind: str = "text"  # text | sector | street | community | grid | risk | flag | int | date | status
-
-    def headers(self) -> set[str]:
-        return {self.zh, self.en.lower(), self.key}
-
+# Column kinds read by the importer: text | sector | street | community | grid | risk | flag | int | date | status
 
 COLUMNS: tuple[Column, ...] = (
     Column("name", "企业名称", "Name", True),

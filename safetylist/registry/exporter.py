@@ -5,14 +5,14 @@ import io
 
 from flask_babel import get_locale
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from safetylist import spreadsheet
 from safetylist.audit.services import record
 from safetylist.extensions import db
 from safetylist.registry import services
 from safetylist.registry.columns import COLUMNS, RISK_ZH, STATUS_ZH
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = spreadsheet.XLSX
 
 
 def _headers(chinese: bool) -> list[str]:
@@ -62,15 +62,4 @@ def _describe(filters: services.EnterpriseFilters) -> dict:
 
 def template_workbook() -> io.BytesIO:
     """An empty import template with Chinese headers, required ones in bold."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "企业"
-    sheet.append([column.zh for column in COLUMNS])
-    for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = Font(bold=column.required)
-        sheet.column_dimensions[cell.column_letter].width = max(12, len(column.zh) * 2 + 4)
-    stream = io.BytesIO()
-    workbook.save(stream)
-    stream.seek(0)
-    return stream
+    return spreadsheet.template_workbook(COLUMNS, "企业")

@@ -5,11 +5,6 @@ the result lists every bad row with its row number, column and reason.
 """
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass, field
-from datetime import date, datetime
-
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,94 +15,57 @@ from safetylist.errors import PermissionDenied
 from safetylist.extensions import db
 from safetylist.grid.models import Grid
 from safetylist.registry import services
-from safetylist.registry.columns import (COLUMNS, FALSE_WORDS, RISK_WORDS, STATUS_WORDS, TRUE_WORDS,
-                                         Column)
-from safetylist.registry.models import Community, Enterprise
+from safetylist.registry.columns import COLUMNS, FALSE_WORDS, RISK_WORDS, STATUS_WORDS, TRUE_WORDS
+from safetylist.registry.models import Community, Enterprise, Sector, Street
+# read_table is re-exported: tests and bench read exported files the way the importer does.
+from safetylist.spreadsheet import (Column, ImportResult, RowError, cell_text, checked_rows, parse_date,  # noqa: F401
+                                    read_table, split_table)
 
 MAX_ROWS = 20_000
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int        # as the spreadsheet numbers it: the header is row 1
-    column: str     # the header as written in the file ('' for whole-file problems)
-    reason: str
-
-    def __str__(self) -> str:
-        if self.column:
-            return _("row %(row)d, %(column)s: %(reason)s", row=self.row, column=self.column, reason=self.reason)
-        return _("row %(row)d: %(reason)s", row=self.row, reason=self.reason)
-
-
-@dataclass
-class ImportResult:
-    filename: str
-    created: int = 0
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-class ImportRejected(Exception):
-    def __init__(self, errors: list[RowError]):
-        self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
-
-
-# --- reading files -------------------------------------------------------------------------
-def read_table(filename: str, content: bytes) -> list[list]:
-    """Rows of cells (header first) from an .xlsx or a .csv file."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        return _read_xlsx(content)
-    if name.endswith(".csv"):
-        return _read_csv(content)
-    raise ImportRejected([RowError(0, "", _("Only .xlsx and .csv files can be imported."))])
-
-
-def _read_xlsx(content: bytes) -> list[list]:
-    from openpyxl import load_workbook
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a damaged or fake file
-        raise ImportRejected([RowError(0, "", _("The file is not a readable .xlsx workbook."))])
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def _read_csv(content: bytes) -> list[list]:
-    for encoding in ("utf-8-sig", "gb18030"):  # GB18030 is a superset of GBK
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportRejected([RowError(0, "", _("The file's text encoding is neither UTF-8 nor GBK."))])
-    return [row for row in csv.reader(io.StringIO(text))]
-
-
 # --- turning cells into values ----------------------------------------------------------------
+def sector_names() -> dict[str, int]:
+    """Every way a file names a sector (code, Chinese or English name) → its id."""
+    names: dict[str, int] = {}
+    for s in db.session.scalars(select(Sector)):
+        for key in (s.code, s.name_zh, s.name_en.lower()):
+            names[key] = s.id
+    return names
+
+
+def street_names() -> dict[str, int]:
+    """Every way a file names a street (code, name with or without 街道 / Subdistrict) → its id."""
+    names: dict[str, int] = {}
+    for s in db.session.scalars(select(Street)):
+        for key in (s.code, s.name_zh, s.name_zh.removesuffix("街道"), s.name_en.lower(),
+                    s.name_en.lower().removesuffix(" subdistrict")):
+            names[key] = s.id
+    return names
+
+
+def sector_of(text: str, names: dict[str, int]) -> int:
+    """The sector a non-blank cell names, or ValueError with the reason."""
+    sector = names.get(text) or names.get(text.lower())
+    if sector is None:
+        raise ValueError(_("unknown sector '%(value)s'", value=text))
+    return sector
+
+
+def street_of(text: str, names: dict[str, int]) -> int:
+    """The street a non-blank cell names, or ValueError with the reason."""
+    street = names.get(text) or names.get(text.lower())
+    if street is None:
+        raise ValueError(_("unknown street '%(value)s'", value=text))
+    return street
+
+
 class _Lookup:
     """Name → id maps for sectors, streets, communities and grids, loaded once per import."""
 
     def __init__(self):
-        from safetylist.registry.models import Sector, Street
-        self.sectors: dict[str, int] = {}
-        for s in db.session.scalars(select(Sector)):
-            for key in (s.code, s.name_zh, s.name_en.lower()):
-                self.sectors[key] = s.id
-        self.streets: dict[str, int] = {}
-        for s in db.session.scalars(select(Street)):
-            for key in (s.code, s.name_zh, s.name_zh.removesuffix("街道"), s.name_en.lower(),
-                        s.name_en.lower().removesuffix(" subdistrict")):
-                self.streets[key] = s.id
+        self.sectors = sector_names()
+        self.streets = street_names()
         self.communities: dict[tuple[int, str], int] = {}
         for c in db.session.scalars(select(Community)):
             for key in (c.code, c.name_zh, c.name_zh.removesuffix("社区")):
@@ -118,49 +76,17 @@ class _Lookup:
                 self.grids[(g.community_id, key)] = g.id
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # phone numbers typed into Excel arrive as floats
-    return str(value).strip()
-
-
-def _parse_date(value) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _text(value).replace("/", "-").replace(".", "-")
-    for fmt in ("%Y-%m-%d", "%Y%m%d"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    if "年" in text:
-        try:
-            return datetime.strptime(text.rstrip("日"), "%Y年%m月%d").date()
-        except ValueError:
-            pass
-    raise ValueError(_("'%(value)s' is not a date (use YYYY-MM-DD).", value=text))
-
-
 def _convert(column: Column, raw, row: dict, lookup: _Lookup):
     """The value for one cell, or ValueError with the reason."""
-    text = _text(raw)
+    text = cell_text(raw)
     if column.kind == "text":
         return text
     if not text:
         return False if column.kind == "flag" else ("active" if column.kind == "status" else None)
     if column.kind == "sector":
-        if text in lookup.sectors or text.lower() in lookup.sectors:
-            return lookup.sectors.get(text) or lookup.sectors[text.lower()]
-        raise ValueError(_("unknown sector '%(value)s'", value=text))
+        return sector_of(text, lookup.sectors)
     if column.kind == "street":
-        street = lookup.streets.get(text) or lookup.streets.get(text.lower())
-        if street is None:
-            raise ValueError(_("unknown street '%(value)s'", value=text))
-        return street
+        return street_of(text, lookup.streets)
     if column.kind == "community":
         if not row.get("street_id"):
             return None  # the street's own error is reported
@@ -199,50 +125,20 @@ def _convert(column: Column, raw, row: dict, lookup: _Lookup):
             raise ValueError(_("'%(value)s' is not a whole number", value=text))
         return int(number)
     if column.kind == "date":
-        return _parse_date(raw)
+        return parse_date(raw)
     raise AssertionError(column.kind)
-
-
-def _map_header(header: list) -> tuple[dict[int, Column], list[RowError]]:
-    by_name = {name: column for column in COLUMNS for name in column.headers()}
-    mapping: dict[int, Column] = {}
-    errors: list[RowError] = []
-    for index, cell in enumerate(header):
-        title = _text(cell)
-        if not title:
-            continue
-        column = by_name.get(title) or by_name.get(title.lower())
-        if column is None:
-            errors.append(RowError(1, title, _("unknown column")))
-        elif column in mapping.values():
-            errors.append(RowError(1, title, _("column appears twice")))
-        else:
-            mapping[index] = column
-    present = set(mapping.values())
-    for column in COLUMNS:
-        if column.required and column not in present:
-            errors.append(RowError(1, column.zh, _("required column is missing")))
-    return mapping, errors
 
 
 # --- the import ------------------------------------------------------------------------------
 def parse_rows(actor, table: list[list]) -> tuple[list[dict], list[RowError]]:
     """Validate every row; returns the clean rows and every error found."""
-    if not table:
-        return [], [RowError(0, "", _("The file is empty."))]
-    mapping, errors = _map_header(table[0])
+    mapping, body, errors = split_table(table, COLUMNS, MAX_ROWS)
     if errors:
         return [], errors
-    body = [(number, cells) for number, cells in enumerate(table[1:], start=2)
-            if any(_text(cell) for cell in cells)]
-    if not body:
-        return [], [RowError(2, "", _("The file has a header but no rows."))]
-    if len(body) > MAX_ROWS:
-        return [], [RowError(0, "", _("At most %(max)d rows per file.", max=MAX_ROWS))]
     scope = Scope(actor)
     lookup = _Lookup()
     lookups = services.Lookups.load()
-    header_of = {column.key: _text(table[0][index]) for index, column in mapping.items()}
+    header_of = {column.key: cell_text(table[0][index]) for index, column in mapping.items()}
     ordered = sorted(mapping.items(), key=lambda item: COLUMNS.index(item[1]))  # street before community
     rows: list[dict] = []
     first_seen: dict[str, int] = {}
@@ -279,16 +175,8 @@ def import_enterprises(actor, filename: str, content: bytes) -> ImportResult:
     """Import every row or none. Returns the result; `errors` is empty on success."""
     if not Scope(actor).can_import():
         raise PermissionDenied(_("You may not import enterprises."))
-    result = ImportResult(filename=filename)
-    try:
-        table = read_table(filename, content)
-    except ImportRejected as exc:
-        result.errors = exc.errors
-        return result
-    rows, errors = parse_rows(actor, table)
-    result.rows = len(rows)
-    if errors:
-        result.errors = errors
+    result, rows = checked_rows(filename, content, lambda table: parse_rows(actor, table))
+    if not result.ok:
         return result
     try:
         enterprises = [Enterprise(**{k: v for k, v in row.items() if k != "_row"}) for row in rows]

@@ -15,7 +15,7 @@ from safetylist.registry import exporter, importer, services
 from safetylist.registry.forms import EnterpriseForm, ImportForm
 from safetylist.registry.models import FLAGS, RISK_LEVELS, STATUSES, Community, Sector
 from safetylist.timeutil import local_today
-from safetylist.web import call_service
+from safetylist.web import call_service, import_upload
 
 bp = Blueprint("registry", __name__, url_prefix="/enterprises")
 
@@ -67,9 +67,14 @@ def detail(enterprise_id: int):
     scope = Scope(current_user)
     enterprise = scope.get_enterprise(enterprise_id)
     from safetylist.grid.services import responsible_workers
+    from safetylist.interviews.accidents import category_name
+    from safetylist.interviews.labels import interview_labels
+    from safetylist.interviews.record import enterprise_record
     worker = responsible_workers([enterprise.grid_id]).get(enterprise.grid_id) if enterprise.grid_id else None
     return render_template("registry/detail.html", enterprise=enterprise, worker=worker,
-                           can_edit=scope.can_edit_enterprise(enterprise))
+                           can_edit=scope.can_edit_enterprise(enterprise),
+                           record=enterprise_record(current_user, enterprise), interview_labels=interview_labels(),
+                           category_name=category_name, today=local_today())
 
 
 def _fill_choices(form: EnterpriseForm, scope: Scope) -> None:
@@ -172,17 +177,10 @@ def import_file():
     if not Scope(current_user).can_import():
         abort(403)
     form = ImportForm()
-    result = None
-    status = 200
-    if form.validate_on_submit():
-        upload = form.file.data
-        result = importer.import_enterprises(current_user, upload.filename, upload.read())
-        if result.ok:
-            flash(_("Imported %(count)d enterprises.", count=result.created), "success")
-            return redirect(url_for(".index"))
-        status = 400
-    elif form.errors:
-        status = 400
+    result, status = import_upload(form, lambda name, content: importer.import_enterprises(current_user, name, content))
+    if status is None:
+        flash(_("Imported %(count)d enterprises.", count=result.created), "success")
+        return redirect(url_for(".index"))
     return render_template("registry/import.html", form=form, result=result,
                            columns=importer.COLUMNS), status
 

@@ -62,6 +62,9 @@ class Hazard(db.Model):
     supervision_level: Mapped[str | None] = mapped_column(String(10))
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     supervised_at: Mapped[datetime | None]
+    # A commitment made in an interview (约谈承诺) is a hazard of that interview, with a named owner.
+    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interview.id"), index=True)
+    responsible_person: Mapped[str | None] = mapped_column(String(60))
     lock_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     enterprise: Mapped["Enterprise | None"] = relationship()

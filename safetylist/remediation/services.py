@@ -13,8 +13,9 @@ from safetylist.auth import roles
 from safetylist.auth.scope import Scope
 from safetylist.errors import PermissionDenied, StaleObject, ValidationFailed
 from safetylist.extensions import db
-from safetylist.remediation.models import ExtensionRequest, Hazard, HazardEvent
-from safetylist.timeutil import utcnow
+from safetylist.registry.models import Enterprise
+from safetylist.remediation.models import SEVERITIES, ExtensionRequest, Hazard, HazardEvent
+from safetylist.timeutil import to_local, utcnow
 
 
 KIND_SOURCES = {"self_check": "self_check", "site_inspection": "site_inspection",
@@ -313,3 +314,30 @@ def supervise(actor, hazard: Hazard, supervisor, comment: str | None = None,
     add_event(hazard, actor, "supervised", hazard.status, hazard.status, _text(comment, "comment", False, ""),
               {"level": level, "supervisor": supervisor.display_name})
     return _commit(hazard)
+
+
+def open_interview_commitment(actor, interview, title: str, responsible_person: str, deadline: date,
+                              severity: str = "general") -> Hazard:
+    """A commitment made in an interview (约谈承诺) becomes a hazard of the interviewed enterprise, with a
+    named owner and a deadline, followed through the loop like any other. In the caller's transaction:
+    the interview service checks the interview's state and the input, this checks who may open it."""
+    if actor.role not in REGULATORS + (roles.ADMIN,):
+        raise PermissionDenied(_("Only regulators record the commitments of an interview."))
+    if interview.enterprise_id is None or db.session.scalar(
+            Scope(actor).enterprises().with_only_columns(Enterprise.id)
+            .where(Enterprise.id == interview.enterprise_id)) is None:
+        raise PermissionDenied(_("This enterprise is not in your area."))
+    if severity not in SEVERITIES:
+        raise ValidationFailed({"severity": _("Choose general or major.")})
+    today = to_local(utcnow()).date()
+    hazard = Hazard(enterprise_id=interview.enterprise_id, severity=severity, title=title[:300],
+                    responsible_person=responsible_person[:60], found_on=today, deadline=deadline,
+                    source="interview", interview_id=interview.id, created_by_id=actor.id)
+    db.session.add(hazard)
+    db.session.flush()
+    add_event(hazard, actor, "opened", None, "open",
+              _("Commitment made in interview #%(id)d of %(day)s.", id=interview.id,
+                day=to_local(interview.planned_at).date().isoformat()),
+              {"severity": severity, "deadline": deadline.isoformat(), "source": "interview",
+               "interview_id": interview.id, "responsible_person": hazard.responsible_person})
+    return hazard

@@ -120,7 +120,10 @@ PAGE_NAMES = ["login", *[f"home-{role}" for role in ROLES], "enterprise-list", "
               "admin-users", "grid-assignment", "run-fill", "run-result", "run-history", "checklist-library",
               "checklist-detail", "my-inspections", "inspections-street", "grid-checkin",
               "inspection-orders", "coverage-street", "coverage-district", "hazard-board", "hazard-detail",
-              "notices", "notifications", "notification-settings", "deliveries", "outbox"]
+              "notices", "interview-suggestions", "interview-counts", "interviews", "interview-new",
+              "interview-detail", "interview-follow-up",
+              "notifications", "notification-settings", "deliveries", "outbox",
+              "accidents", "accident-detail", "accident-edit", "accident-new", "accident-import", "accident-stats"]
 
 
 def passing_answers(definition) -> dict:
@@ -185,6 +188,15 @@ def pages_to_check(live_server: LiveServer) -> dict[str, tuple[str | None, str]]
         "hazard-board": ("district", "/hazards/"),
         "hazard-detail": ("officer", f"/hazards/{officer_hazard_id(live_server)}"),
         "notices": ("street", "/hazards/notices/"),
+        "interview-suggestions": ("street", "/interviews/suggestions"),
+        "interview-counts": ("district", "/interviews/counts"),
+    })
+    interviews = interview_samples(live_server)
+    pages.update({
+        "interviews": ("district", "/interviews/?view=all"),
+        "interview-new": ("street", f"/interviews/new?enterprise_id={interviews['enterprise']}"),
+        "interview-detail": ("street", f"/interviews/{interviews['due']}"),
+        "interview-follow-up": ("street", f"/interviews/{interviews['follow_up']}"),
     })
     notification_samples(live_server)
     pages.update({
@@ -192,6 +204,15 @@ def pages_to_check(live_server: LiveServer) -> dict[str, tuple[str | None, str]]
         "notification-settings": ("grid", "/notifications/settings"),
         "deliveries": ("admin", "/notifications/deliveries?status=all"),
         "outbox": ("admin", "/notifications/outbox"),
+    })
+    accident = accident_id(live_server)
+    pages.update({
+        "accidents": ("district", "/accidents/"),
+        "accident-detail": ("street", f"/accidents/{accident}"),
+        "accident-edit": ("street", f"/accidents/{accident}/edit"),
+        "accident-new": ("street", "/accidents/new"),
+        "accident-import": ("district", "/accidents/import"),
+        "accident-stats": ("district", "/accidents/stats?year=2021&until=2021-11-30"),
     })
     assert list(pages) == PAGE_NAMES
     return pages
@@ -268,6 +289,68 @@ def notification_samples(live_server: LiveServer) -> None:
                                           f"http://127.0.0.1:5000/hazards/{hazard_id}?from=reminder-email-long-link"))
         db.session.commit()
     live_server.query(make)
+
+
+def accident_id(live_server: LiveServer) -> int:
+    """A demo accident in the demo street regulator's street, at the enterprise with the longest name."""
+    from sqlalchemy import func
+
+    from safetylist.auth.models import User
+    from safetylist.interviews.models import Accident
+    from safetylist.registry.models import Enterprise
+
+    def find(db):
+        street = db.session.scalar(select(User.street_id).where(User.username == "street"))
+        return db.session.scalar(select(Accident.id).join(Enterprise, Accident.enterprise_id == Enterprise.id)
+                                 .where(Accident.street_id == street)
+                                 .order_by(func.length(Enterprise.name).desc(), Accident.id).limit(1))
+    return live_server.query(find)
+
+
+def interview_samples(live_server: LiveServer) -> dict[str, int]:
+    """Two interviews of the longest-named enterprise in the demo street regulator's street, made through
+    the service: one whose notice was issued and whose time has come (the form to record it as held),
+    one being followed up with long commitments (the commitment, supplement and closing forms)."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, update
+
+    from safetylist.auth.models import User
+    from safetylist.auth.scope import Scope
+    from safetylist.interviews import services
+    from safetylist.interviews.models import Interview
+    from safetylist.registry.models import Enterprise
+    from safetylist.timeutil import local_today, utcnow
+
+    def make(db):
+        regulator = db.session.scalars(select(User).where(User.username == "street")).one()
+        enterprise = db.session.scalars(Scope(regulator).enterprises()
+                                        .order_by(func.length(Enterprise.name).desc(), Enterprise.id)).first()
+
+        def due_now() -> Interview:
+            interview = services.plan_interview(
+                regulator, party_kind="enterprise", enterprise=enterprise,
+                planned_at=utcnow().replace(second=0, microsecond=0) + timedelta(days=1),
+                place="平湖街道办事处三楼第二会议室（平湖街道平新北路1号）", officials="王监管、街道安监办李主任",
+                reasons="近一年内发生两起机械伤害事故，且多项隐患整改逾期未完成，安全生产主体责任落实不到位。")
+            services.issue_notice(regulator, interview)
+            # Its time has come: moved back as the calendar would, without another timeline step.
+            db.session.execute(update(Interview).where(Interview.id == interview.id)
+                               .values(planned_at=utcnow().replace(second=0, microsecond=0) - timedelta(hours=1)))
+            db.session.commit()
+            db.session.refresh(interview)
+            return interview
+
+        due, follow_up = due_now(), due_now()
+        services.record_held(regulator, follow_up, follow_up.planned_at, "法定代表人、安全生产管理负责人",
+                             "通报事故情况，指出隐患整改逾期问题；企业负责人表态限期整改，并落实全员安全培训。")
+        deadline = local_today() + timedelta(days=30)
+        services.record_commitments(regulator, follow_up, [
+            services.Commitment("对全部冲压设备加装光电保护装置并建立日常点检记录，整改完成后报街道复查", "法定代表人张某某",
+                                deadline, "major"),
+            services.Commitment("组织全体一线员工开展机械伤害专项安全培训", "安全主任李某", deadline)])
+        return {"enterprise": enterprise.id, "due": due.id, "follow_up": follow_up.id}
+    return live_server.query(make)
 
 
 def officer_enterprise_id(live_server: LiveServer) -> int:

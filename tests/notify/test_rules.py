@@ -25,7 +25,11 @@ def bundled():
 def test_the_bundled_file_is_valid_and_defines_every_reminder_the_issue_asks_for():
     rules = bundled()
     assert {r.source for r in rules.reminders} == {"hazard_deadline", "hazard_escalation", "inspection_digest",
-                                                   "checklist_due", "certificate_expiry", "qualification_expiry"}
+                                                   "checklist_due", "certificate_expiry", "qualification_expiry",
+                                                   "interview"}
+    assert [(s.id, s.days, s.hours) for s in rules.get("interview").stages] == [
+        ("before-3d", -3, None), ("before-1d", -1, None), ("before-2h", None, -2)]
+    assert rules.get("interview").to == ["enterprise_officers", "organizer"]
     deadline = rules.get("hazard-deadline")
     assert [(s.id, s.days, s.daily) for s in deadline.stages] == [
         ("before-3d", -3, False), ("before-1d", -1, False), ("due-today", 0, False), ("overdue", 1, True)]

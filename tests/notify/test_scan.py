@@ -166,6 +166,24 @@ def test_grid_workers_get_a_morning_digest_of_inspections_due(world, db, only):
     assert scan(at("2026-12-11 07:30")).total == 1
 
 
+def test_each_digest_counts_the_grids_a_worker_answers_for_including_as_backup(world, db, only, make_user):
+    from safetylist.grid.models import GridAssignment
+    only("inspections-due")
+    other = make_user("grid_worker", street_id=world["street_b"].id)
+    idle = make_user("grid_worker", street_id=world["street_b"].id)
+    db.session.add_all([
+        GridAssignment(grid_id=world["grid_b1"].id, user_id=other.id, starts_on=date(2021, 1, 1)),
+        GridAssignment(grid_id=world["grid_a1"].id, user_id=other.id, role="backup", starts_on=date(2021, 1, 1)),
+        # A grid handed over before the day counts no longer.
+        GridAssignment(grid_id=world["grid_a2"].id, user_id=idle.id, starts_on=date(2021, 1, 1),
+                       ends_on=date(2026, 12, 1)),
+    ])
+    db.session.commit()
+    scan(at("2026-12-10 07:30"))
+    counts = {n.user_id: n.params["due"] for n in db.session.scalars(select(Notification))}
+    assert counts == {world["grid_worker"].id: 1, other.id: 2}  # e_a1; e_a1 as backup and e_b1
+
+
 def test_officers_are_reminded_of_checklists_due_today_and_then_overdue(world, db, only, library):
     from sqlalchemy import update
 
