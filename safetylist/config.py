@@ -112,4 +112,6 @@ def _notify() -> dict:
         # A pending delivery nobody picked up for this long is queued again by the sweep.
         "NOTIFY_SWEEP_GRACE_SECONDS": int(env("NOTIFY_SWEEP_GRACE_SECONDS", "60")),
         "NOTIFY_REMINDERS_FILE": env("NOTIFY_REMINDERS_FILE", ""),  # empty: safetylist/notify/data/reminders.yaml
+        # empty: safetylist/interviews/data/suggestions.yaml
+        "INTERVIEW_SUGGESTIONS_FILE": env("INTERVIEW_SUGGESTIONS_FILE", ""),
     }
