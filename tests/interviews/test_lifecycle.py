@@ -97,7 +97,7 @@ def test_an_enterprise_interview_from_plan_to_close(world, db, clock):
             (title, person, severity, "interview", interview.id, enterprise.id, "open")
         assert hazard.deadline == local_today() + timedelta(days=days)
         opened = db.session.scalars(select(HazardEvent).where(HazardEvent.hazard_id == hazard.id)).one()
-        assert opened.action == "opened" and f"#{interview.id}" in opened.comment
+        assert opened.action == "opened" and f"第 {interview.id} 号约谈" in opened.comment  # in Chinese, the default
         assert opened.details["interview_id"] == interview.id
 
     with pytest.raises(ValidationFailed) as refused:  # commitments are still open
@@ -361,7 +361,7 @@ def test_a_notice_is_not_issued_once_the_planned_time_has_passed(world, db, cloc
     clock(interview.planned_at + timedelta(minutes=1))
     with pytest.raises(IllegalStep) as refused:
         services.issue_notice(regulator, interview)
-    assert "reschedule" in str(refused.value)
+    assert "请先改期" in str(refused.value)  # "reschedule …", in the default Chinese
     assert interview.notice_number is None
 
 
