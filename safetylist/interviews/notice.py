@@ -95,7 +95,7 @@ def enterprise_attendees(enterprise) -> str:
 def next_sequence(unit: InterviewUnit, year: int) -> int:
     """The unit's next interview notice number in the year, under the counter's row lock (held until
     the caller's transaction ends, so a rollback leaves no gap)."""
-    return rectification._next_sequence(unit.counter, year)
+    return rectification.next_sequence(unit.counter, year)
 
 
 # --- the printed notice ------------------------------------------------------------------------------

@@ -122,7 +122,7 @@ def issue_notice(actor, enterprise: Enterprise, hazard_ids, deadline: date | Non
     today = to_local(now).date()
     deadline = _deadline(deadline, hazards, today)
     try:
-        sequence = _next_sequence(unit.code, today.year)
+        sequence = next_sequence(unit.code, today.year)
         notice = RectificationNotice(
             unit=unit.code, year=today.year, sequence=sequence, number=unit.number(today.year, sequence),
             enterprise_id=enterprise.id, issued_by_id=actor.id, issued_at=now, deadline=deadline,
@@ -169,7 +169,7 @@ def _deadline(chosen: date | None, hazards: list[Hazard], today: date) -> date:
     return chosen
 
 
-def _next_sequence(unit: str, year: int) -> int:
+def next_sequence(unit: str, year: int) -> int:
     """The unit's next number in the year; its counter row stays locked until the transaction ends."""
     counter = _locked_counter(unit, year)
     if counter is None:
