@@ -41,7 +41,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import datetime, time as clock, timedelta, timezone
+from datetime import datetime, time as clock, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

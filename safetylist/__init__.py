@@ -56,9 +56,10 @@ def _register_blueprints(app: Flask) -> None:
     from safetylist.registry.views import bp as registry_bp
     from safetylist.remediation.views import bp as remediation_bp
     from safetylist.reports.views import bp as reports_bp
+    from safetylist.standardization.views import bp as standardization_bp
 
     for blueprint in (auth_bp, home_bp, registry_bp, checklists_bp, runs_bp, photos_bp, grid_bp, admin_bp,
-                      reports_bp, remediation_bp, notify_bp, interviews_bp, accidents_bp):
+                      reports_bp, remediation_bp, notify_bp, interviews_bp, accidents_bp, standardization_bp):
         app.register_blueprint(blueprint)
 
 
@@ -68,6 +69,8 @@ def _register_cli(app: Flask) -> None:
     from safetylist.interviews.cli import accidents_cli
     from safetylist.notify.cli import reminders_cli
     from safetylist.registry.cli import enterprises_cli, seed_cli
+    from safetylist.standardization.cli import standardization_cli
 
-    for group in (accidents_cli, checklists_cli, enterprises_cli, reminders_cli, seed_cli, users_cli):
+    for group in (accidents_cli, checklists_cli, enterprises_cli, reminders_cli, seed_cli, standardization_cli,
+                  users_cli):
         app.cli.add_command(group)

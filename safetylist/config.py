@@ -114,4 +114,6 @@ def _notify() -> dict:
         "NOTIFY_REMINDERS_FILE": env("NOTIFY_REMINDERS_FILE", ""),  # empty: safetylist/notify/data/reminders.yaml
         # empty: safetylist/interviews/data/suggestions.yaml
         "INTERVIEW_SUGGESTIONS_FILE": env("INTERVIEW_SUGGESTIONS_FILE", ""),
+        # empty: safetylist/standardization/data/grading.yaml
+        "STANDARDIZATION_GRADING_FILE": env("STANDARDIZATION_GRADING_FILE", ""),
     }

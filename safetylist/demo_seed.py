@@ -30,6 +30,8 @@ DEMO_LOGINS = {  # username: (role, display name) — listed in the README
     "officer": (roles.OFFICER, "企业安全员 张安全"),
     "agency": (roles.AGENCY_STAFF, "评价机构 刘评价"),
 }
+# Officers of two more Pinghu enterprises whose standardization applications are under way.
+DEMO_APPLICANTS = {"officer2": "企业安全员 赵标准", "officer3": "企业安全员 钱标准"}
 DEMO_AGENCIES = ["深圳市安诚安全技术咨询有限公司", "广东中鹏安全评价有限公司", "深圳市龙安职业安全评价中心"]
 ASSIGNED_FROM = date(2021, 1, 1)
 
@@ -44,6 +46,7 @@ def seed_demo(count: int = 865) -> list[str]:
     summary.append(_seed_expiries())
     summary.append(_seed_accidents())
     summary.append(_seed_interviews())
+    summary.append(_seed_standardization())
     db.session.commit()
     return summary
 
@@ -289,3 +292,57 @@ def _seed_interviews() -> str:
             reasons="近12个月内发生2起生产安全事故，隐患整改多次未通过复查。"))
     interviews.issue_notice(regulator, planned[0])
     return f"interviews: created {len(planned)}"
+
+
+# Deductions of the demo self-assessments and reviews: (item, points earned, reason).
+DEMO_DEDUCTIONS = [("safety-funds", 1, "安全生产费用使用台账缺少第三季度记录"),
+                   ("emergency-drills", 1, "年度应急演练计划只完成一次"),
+                   ("hazardous-work-permits", 3, "动火作业票两份缺少监护人签字")]
+
+
+def _seed_standardization() -> str:
+    """Standardization under way in Pinghu: an application under review by the demo agency (officer2)
+    and one reviewed by the district waiting for the decision (officer3), each on a self-assessment with
+    evidence for every element; then the daily pass flags certificates that demo accidents concern."""
+    from safetylist.checklists import runs, versions
+    from safetylist.standardization import services
+    from safetylist.standardization.certificates import check_veto_events
+    from safetylist.standardization.models import Assessment
+    if db.session.scalars(select(Assessment.id).limit(1)).first():
+        return "standardization applications: kept"
+    key = services.checklist_key()
+    if versions.entry(key) is None:
+        return "standardization applications: the checklist is not in the library"
+    checklist = versions.entry(key).definition
+    district = db.session.scalars(select(User).where(User.username == "district")).one()
+    agency_user = db.session.scalars(select(User).where(User.username == "agency")).one()
+    officer = db.session.scalars(select(User).where(User.username == "officer")).one()
+    street_id = officer.enterprise.street_id
+    candidates = [e for e in db.session.scalars(
+        select(Enterprise).where(Enterprise.street_id == street_id, Enterprise.standardization_required.is_(True),
+                                 Enterprise.status == "active", Enterprise.id != officer.enterprise_id)
+        .order_by(Enterprise.id)) if not services.vetoes.findings(services.grading.rules(), [e.id], local_today())[e.id]]
+    created = 0
+    for (username, name), enterprise, reviewed in zip(DEMO_APPLICANTS.items(), candidates, (False, True)):
+        applicant = _user(username, roles.OFFICER, name, enterprise_id=enterprise.id)
+        db.session.flush()
+        run = runs.start_run(applicant, key, enterprise)
+        answers = {item.id: item.points for _, item in checklist.all_items() if item.points}
+        notes = {}
+        for item_id, earned, reason in DEMO_DEDUCTIONS[:2]:
+            answers[item_id], notes[item_id] = earned, reason
+        runs.submit_run(applicant, run, answers, notes)
+        assessment = services.start_application(applicant, enterprise)
+        for element in services.applicable_elements(assessment):
+            services.save_evidence(applicant, assessment, element, "制度汇编、台账和记录见企业安全管理档案（2026年度）")
+        services.submit_application(applicant, assessment)
+        if reviewed:
+            services.assign_reviewer(district, assessment, user_id=district.id)
+            for item_id, earned, reason in DEMO_DEDUCTIONS:
+                answers[item_id], notes[item_id] = earned, reason
+            services.submit_review(district, assessment, answers, notes)
+        else:
+            services.assign_reviewer(district, assessment, agency_id=agency_user.agency_id)
+        created += 1
+    flagged = check_veto_events()
+    return f"standardization applications: created {created}; certificates flagged for review: {len(flagged)}"

@@ -9,4 +9,4 @@ from safetylist.notify.models import Delivery, Notification, OutboxMessage  # no
 from safetylist.photos.models import Photo  # noqa: F401
 from safetylist.registry.models import Community, District, Enterprise, Sector, Street  # noqa: F401
 from safetylist.remediation.models import ExtensionRequest, Hazard, HazardEvent, NoticeCounter, RectificationNotice  # noqa: F401,E501
-from safetylist.standardization.models import Certificate  # noqa: F401
+from safetylist.standardization.models import Assessment, Certificate, StandardizationEvent  # noqa: F401

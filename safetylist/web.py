@@ -7,10 +7,11 @@ from flask_login import current_user
 
 from safetylist.auth.roles import ROLE_LABELS
 from safetylist.auth.scope import Scope
-from safetylist.errors import PermissionDenied, StaleObject, ValidationFailed
+from safetylist.errors import DomainError, PermissionDenied, StaleObject, ValidationFailed
 from safetylist.extensions import db, login_manager
 from safetylist.i18n import is_chinese, local_name
 from safetylist.remediation.labels import hazard_labels
+from safetylist.standardization.labels import GRADE_LABELS
 from safetylist.timeutil import to_local, utcnow
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -66,6 +67,7 @@ def init_app(app: Flask) -> None:
             "scope": Scope(current_user) if getattr(current_user, "is_authenticated", False) else None,
             "js_messages": js_messages,
             "hazard_labels": hazard_labels,
+            "grade_label": lambda grade: GRADE_LABELS.get(grade, grade),
             "number": lambda value: ("%g" % value) if isinstance(value, float) else value,
         }
 
@@ -94,7 +96,7 @@ def js_messages() -> dict[str, str]:
         "photo_uploading": _("Uploading the photo…"),
         "photo_done": _("Photo added."),
         "photo_failed": _("The photo could not be added."),
-        "missing": _("%(n)s items need an answer or a photo."),
+        "missing": _("%(n)s items need an answer, a photo or a reason."),
         "outbox_sent": _("A checklist saved offline has been submitted."),
         "outbox_refused": _("A checklist saved offline could not be submitted: open it to see why."),
         "geo_finding": _("Finding your location…"),
@@ -127,6 +129,28 @@ def call_service(save, form, show_errors) -> int | None:
         return 409
     except PermissionDenied:
         abort(403)
+    return None
+
+
+def attempt(step, rerender):
+    """Take a workflow step from a page. None when it was taken; else the page again (`rerender(status=…,
+    errors=…)`) with the reason flashed: 400 for wrong input, 403 for a role that may not, 409 for a stale
+    form or a step the record's state does not allow. A refused step leaves nothing behind."""
+    try:
+        step()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        for reason in exc.errors.values():
+            flash(reason, "error")
+        return rerender(status=400, errors=exc.errors)
+    except PermissionDenied as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return rerender(status=403)
+    except DomainError as exc:  # StaleObject, an illegal step
+        db.session.rollback()
+        flash(str(exc), "error")
+        return rerender(status=409)
     return None
 
 

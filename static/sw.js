@@ -2,7 +2,7 @@
 // continued offline. Pages: network first, cache as fallback. Static files: cache first.
 "use strict";
 
-const VERSION = "safetylist-v3";  // bump when a static file changes: static files are served cache-first
+const VERSION = "safetylist-v4";  // bump when a static file changes: static files are served cache-first
 const SHELL = ["/static/css/app.css", "/static/js/app.js", "/static/js/fill.js", "/static/js/conditions.js",
                "/static/js/outbox.js", "/static/js/messages.js", "/static/img/icon.svg"];
 // Pages worth having offline: home (today's list) and checklist runs.

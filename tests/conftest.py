@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, text
 
 TEST_INSTANCE = Path(tempfile.mkdtemp(prefix="sl_instance_"))
 os.environ["SAFETYLIST_INSTANCE"] = str(TEST_INSTANCE)  # never the demo database in instance/

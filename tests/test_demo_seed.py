@@ -53,6 +53,13 @@ def test_seed_demo_is_complete_and_idempotent(app, db, client):
     assert officer.enterprise_id in {enterprise_id for enterprise_id, _ in repeats}
     accidents = db.session.scalar(select(func.count(Accident.id)))
 
+    from safetylist.standardization.models import Assessment
+    applications = dict(db.session.execute(select(Assessment.status, func.count()).group_by(Assessment.status)).all())
+    assert applications == {"in_review": 1, "reviewed": 1}
+    agency_user = db.session.scalars(select(User).where(User.username == "agency")).one()
+    assert db.session.scalar(select(Assessment.reviewer_agency_id).where(Assessment.status == "in_review")) \
+        == agency_user.agency_id
+
     users = db.session.scalar(select(func.count(User.id)))
     again = runner.invoke(args=["seed", "demo"])
     assert again.exit_code == 0, again.output
@@ -60,6 +67,7 @@ def test_seed_demo_is_complete_and_idempotent(app, db, client):
     assert db.session.scalar(select(func.count(User.id))) == users
     assert db.session.scalar(select(func.count(Certificate.id))) == 40
     assert db.session.scalar(select(func.count(Accident.id))) == accidents
+    assert db.session.scalar(select(func.count(Assessment.id))) == 2
 
     for username in DEMO_LOGINS:
         client.post("/logout")

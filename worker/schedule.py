@@ -12,4 +12,6 @@ def beat_schedule(config) -> dict:
         "scan-reminders": {"task": "worker.tasks.scan_reminders", "schedule": crontab(minute=f"*/{minutes}")},
         # Retries with backoff, and deliveries whose message or worker was lost.
         "sweep-deliveries": {"task": "worker.tasks.sweep_deliveries", "schedule": crontab(minute="*")},
+        # Veto events (accidents, major hazards) against standardization certificates, before the morning scan.
+        "flag-certificates": {"task": "worker.tasks.flag_certificates", "schedule": crontab(hour=6, minute=10)},
     }

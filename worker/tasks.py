@@ -58,3 +58,11 @@ def sweep_deliveries() -> int:
     ids = sweep()
     queue_deliveries(ids)
     return len(ids)
+
+
+@shared_task(name="worker.tasks.flag_certificates", acks_late=True, ignore_result=False)
+def flag_certificates() -> int:
+    """Flag standardization certificates that a veto event recorded after their issue concerns (the
+    services flag at once; this daily pass catches records that came in any other way)."""
+    from safetylist.standardization.certificates import flag_all
+    return len(flag_all())

@@ -242,6 +242,49 @@ class Scope:
         """Inspection coverage by community and grid worker: a regulator's view of their area."""
         return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR, roles.STREET_REGULATOR)
 
+    # --- standardization (安全生产标准化) ------------------------------------------------------
+    def assessments(self) -> Select:
+        """Applications for a grade: of the enterprises in scope; an agency sees those assigned to it
+        for review (and through them the enterprise's evidence), nothing else."""
+        from safetylist.standardization.models import Assessment
+        if self.role == roles.AGENCY_STAFF:
+            return select(Assessment).where(Assessment.reviewer_agency_id == self.user.agency_id)
+        return select(Assessment).where(
+            Assessment.enterprise_id.in_(select(Enterprise.id).where(self.enterprise_filter())))
+
+    def get_assessment(self, assessment_id: int):
+        from safetylist.standardization.models import Assessment
+        assessment = db.session.scalars(self.assessments().where(Assessment.id == assessment_id)).first()
+        if assessment is None:
+            abort(404)
+        return assessment
+
+    def certificates(self) -> Select:
+        """Certificates of the enterprises in scope; agency staff see none."""
+        from safetylist.standardization.models import Certificate
+        return select(Certificate).where(
+            Certificate.enterprise_id.in_(select(Enterprise.id).where(self.enterprise_filter())))
+
+    def get_certificate(self, certificate_id: int):
+        from safetylist.standardization.models import Certificate
+        certificate = db.session.scalars(self.certificates().where(Certificate.id == certificate_id)).first()
+        if certificate is None:
+            abort(404)
+        return certificate
+
+    def can_view_standardization_overview(self) -> bool:
+        """Grades by street and sector, enterprises without one, certificates expiring, applications: for
+        regulators over their area, and grid workers over their grids' enterprises (read only)."""
+        return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR, roles.STREET_REGULATOR, roles.GRID_WORKER)
+
+    def can_assign_reviewers(self) -> bool:
+        """The district assigns each application to a reviewer (a district regulator or an agency)."""
+        return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR)
+
+    def can_decide_grades(self) -> bool:
+        """Granting, refusing, downgrading and revoking a grade is the district bureau's decision."""
+        return self.role == roles.DISTRICT_REGULATOR
+
     # --- accounts ----------------------------------------------------------------------
     def can_manage_users(self) -> bool:
         return self.role == roles.ADMIN

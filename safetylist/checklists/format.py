@@ -21,9 +21,9 @@ from safetylist.registry.vocabulary import FLAGS, RISK_LEVELS
 SECTORS_FILE = Path(__file__).resolve().parent.parent / "registry" / "data" / "sectors.yaml"
 
 AnswerType = Literal["pass_fail_na", "yes_no", "number", "single_choice", "multi_choice",
-                     "text", "photo", "signature"]
+                     "text", "photo", "signature", "score"]
 # Types whose answer can be judged; only these default to required.
-JUDGED_TYPES = frozenset({"pass_fail_na", "yes_no", "number", "single_choice", "multi_choice"})
+JUDGED_TYPES = frozenset({"pass_fail_na", "yes_no", "number", "single_choice", "multi_choice", "score"})
 CHOICE_TYPES = frozenset({"single_choice", "multi_choice"})
 
 _ID = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -100,6 +100,13 @@ class Option(Strict):
     fails: bool = False  # choosing this option fails the item
 
 
+class Element(Strict):
+    """A second-level element (二级要素) of a section, e.g. GB/T 33000's 5.1.1 目标."""
+    id: Id
+    zh: NonEmpty
+    en: NonEmpty
+
+
 class OnFail(Strict):
     """What a failed answer sets in motion: a hazard (一般/重大隐患) and who hears of it."""
     hazard: Literal["general", "major"]
@@ -114,6 +121,7 @@ class Item(Strict):
     ask: Text
     answer: AnswerType
     required: Optional[bool] = None  # None: required when the answer type is judged
+    element: Optional[Id] = None  # the id of one of its section's elements
     help: Optional[Text] = None
     basis: Optional[NonEmpty] = None  # regulation or standard clause
     show_if: Optional[NonEmpty] = None
@@ -126,7 +134,7 @@ class Item(Strict):
     fail_on: Optional[Literal["yes", "no"]] = None
     # single_choice / multi_choice
     options: Optional[list[Option]] = None
-    # scoring and consequences
+    # scoring and consequences (score: the points are the most the item earns, 得分)
     points: Optional[int] = Field(default=None, gt=0)
     deduction: Optional[float] = Field(default=None, gt=0)
     veto: bool = False
@@ -146,8 +154,8 @@ class Item(Strict):
     @property
     def can_fail(self) -> bool:
         """Whether some answer fails this item (only such items score, veto or open hazards)."""
-        if self.answer == "pass_fail_na":
-            return True
+        if self.answer in ("pass_fail_na", "score"):
+            return True  # a score below the item's points is a failure
         if self.answer == "yes_no":
             return self.fail_on is not None
         if self.answer == "number":
@@ -162,6 +170,7 @@ class Section(Strict):
     title: Text
     help: Optional[Text] = None
     points: Optional[int] = Field(default=None, gt=0)  # points scoring: items deduct from this
+    elements: Optional[list[Element]] = Field(default=None, min_length=1)  # 二级要素; items name theirs
     items: list[Item] = Field(min_length=1)
 
 

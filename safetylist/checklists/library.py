@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Optional, Union
 
@@ -268,6 +269,51 @@ def load_bytes(data: bytes, file: str) -> tuple[Optional[ChecklistDefinition], l
     """Parse, validate and check one file's content; `file` is the name used in errors."""
     return load_document(data, file, ChecklistDefinition, check_definition,
                          "a checklist file is a mapping of keys (id, version, title, …)")
+
+
+def load_path(path: Union[str, Path], model: type[BaseModel], check, what: str):
+    """`load_document` of a file on disk; a file that cannot be read is one error naming it."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [ChecklistError(display_path(path), 0, "", f"cannot read: {exc.strerror}")]
+    return load_document(data, display_path(path), model, check, what)
+
+
+class DataFileError(RuntimeError):
+    """A data file the app runs on (rules, not a checklist) has errors: it fails loudly."""
+
+
+@lru_cache(maxsize=16)
+def _loaded(path: str, loader) -> BaseModel:
+    document, errors = loader(Path(path))
+    if errors:
+        raise DataFileError("\n".join(str(error) for error in errors))
+    return document
+
+
+def app_document(config_key: str, default: Path, loader) -> BaseModel:
+    """The app's data file — the path in `config_key`, else `default` — loaded and validated once."""
+    from flask import current_app, has_app_context
+    configured = current_app.config.get(config_key) if has_app_context() else ""
+    return _loaded(str(configured or default), loader)
+
+
+def checked_document_or_exit(path: Optional[Path], config_key: str, default: Path, loader) -> BaseModel:
+    """For `flask … check`: load `path` (else the app's configured file), print every error to
+    stderr and exit 1 if there are any; a clean document is returned for the command to list."""
+    import sys
+
+    import click
+    from flask import current_app
+    path = path or Path(current_app.config.get(config_key) or default)
+    document, errors = loader(path)
+    for error in errors:
+        click.echo(str(error), err=True)
+    if errors:
+        sys.exit(1)
+    return document
 
 
 def load_document(data: bytes, file: str, model: type[BaseModel], check, what: str):

@@ -21,6 +21,7 @@ WORD_ANSWERS = {"yes_no": ("yes", "no"), "pass_fail_na": ("pass", "fail", "na")}
 
 def check_definition(definition: ChecklistDefinition, line_of: LineOf) -> list[Problem]:
     problems = list(_unique_ids(definition, line_of))
+    problems += _elements(definition, line_of)
     problems += _sectors(definition)
     problems += _scoring(definition)
     positions: dict[str, Path_] = {}  # item id → path, in file order (a duplicate keeps the first)
@@ -66,6 +67,36 @@ def _unique_ids(definition: ChecklistDefinition, line_of: LineOf) -> Iterator[Pr
             if grade.id in grades:
                 yield ("scoring", "grades", g, "id"), f"duplicate grade id {grade.id!r}"
             grades.add(grade.id)
+
+
+def _elements(definition: ChecklistDefinition, line_of: LineOf) -> Iterator[Problem]:
+    """Element ids unique in the file; every item of a section with elements names one of them,
+    items of other sections name none, and every element is used."""
+    owner: dict[str, tuple[str, Path_]] = {}  # element id → (section id, path of its id)
+    for s, section in enumerate(definition.sections):
+        for e, element in enumerate(section.elements or ()):
+            path = ("sections", s, "elements", e, "id")
+            if element.id in owner:
+                yield path, f"duplicate element id {element.id!r} (first on line {line_of(owner[element.id][1])})"
+            owner.setdefault(element.id, (section.id, path))
+    for s, section in enumerate(definition.sections):
+        own = [element.id for element in section.elements or ()]
+        for i, item in enumerate(section.items):
+            path = ("sections", s, "items", i, "element")
+            if not own:
+                if item.element is not None:
+                    yield path, (f"element on an item of section {section.id!r}, which declares no elements "
+                                 "(list them under the section's elements)")
+            elif item.element is None:
+                yield path, f"missing: items of a section with elements name their element (one of {', '.join(own)})"
+            elif item.element not in own:
+                elsewhere = owner.get(item.element)
+                yield path, (f"element {item.element!r} belongs to section {elsewhere[0]!r}, not {section.id!r}"
+                             if elsewhere else f"unknown element {item.element!r} (this section's: {', '.join(own)})")
+        used = {item.element for item in section.items}
+        for e, element in enumerate(section.elements or ()):
+            if element.id not in used:
+                yield ("sections", s, "elements", e, "id"), f"element {element.id!r} has no items"
 
 
 def _sectors(definition: ChecklistDefinition) -> Iterator[Problem]:
@@ -140,6 +171,9 @@ def _item_scoring(definition: ChecklistDefinition, in_points_section: bool, item
     method = definition.scoring.method
     if item.on_fail is not None and item.basis is None:
         yield path + ("basis",), "missing: an item with on_fail needs a basis (the clause the hazard rests on)"
+    if item.answer == "score":
+        yield from _score_item(method, in_points_section, item, path)
+        return
     for key in ("points", "deduction"):
         if getattr(item, key) is not None and method != "points":
             yield path + (key,), f"{key} count only with scoring method points (percent scoring counts items)"
@@ -149,6 +183,19 @@ def _item_scoring(definition: ChecklistDefinition, in_points_section: bool, item
         yield path + ("points",), "items of a section with points use deduction, not points"
     if not in_points_section and item.deduction is not None:
         yield path + ("deduction",), "deduction needs points on its section (deductions are taken from them)"
+
+
+def _score_item(method: str, in_points_section: bool, item: Item, path: Path_) -> Iterator[Problem]:
+    """A score item earns from 0 to its points: it needs them, and item points scoring around it."""
+    if method != "points":
+        yield path + ("answer",), "score items need scoring method points (percent scoring counts items)"
+    elif in_points_section:
+        yield path + ("answer",), ("a score item cannot be in a section with points (a deduction section); "
+                                   "give the item points in a section without points")
+    elif item.points is None:
+        yield path + ("points",), "missing: a score item needs points (the most it can earn)"
+    if item.deduction is not None:
+        yield path + ("deduction",), "a score item has no deduction: what it earns below its points is the deduction"
 
 
 def _show_if(item: Item, path: Path_, items: dict[str, Item], rank: dict[str, int],
@@ -176,7 +223,7 @@ def _show_if(item: Item, path: Path_, items: dict[str, Item], rank: dict[str, in
 
 def _type_mismatch(compare: Compare, target: Item) -> Iterator[str]:
     name, answer = compare.item, target.answer
-    if answer in ("photo", "signature"):
+    if answer in ("photo", "signature", "score"):
         yield f"{name!r} is a {answer} item; its answer cannot be compared"
         return
     if compare.op in ORDERING and answer != "number":

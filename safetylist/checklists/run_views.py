@@ -63,14 +63,19 @@ def fill_sections(run: ChecklistRun) -> list[dict]:
     sections = []
     for section in checklist.sections:
         items = []
+        elements = {element.id: element for element in section.elements or ()}
+        previous = None
         for item in section.items:
             value = run.answers.get(item.id)
             items.append({
+                # an element's heading goes before the first of its items
+                "element": elements.get(item.element) if item.element != previous else None,
                 "item": item, "value": value, "note": run.notes.get(item.id, ""),
                 "evidence": run.evidence.get(item.id, []), "visible": item.id in visible,
                 "failing": value is not None and item_outcome(item, value) == "fail",
                 "condition": json.dumps(as_json(parse(item.show_if)), ensure_ascii=False) if item.show_if else "",
             })
+            previous = item.element
         sections.append({"section": section, "items": items})
     return sections
 

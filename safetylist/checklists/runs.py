@@ -232,10 +232,11 @@ def submit_run(actor, run: ChecklistRun, answers: dict | None = None, notes: dic
         errors = {item_id: _("An answer is required.") for item_id in evaluation.missing}
         errors.update({problem.item_id: problem.message for problem in evaluation.invalid})
         raise ValidationFailed(errors)
-    missing_photos = {f.item_id: _("A failed item needs a photo.") for f in evaluation.findings
-                      if f.evidence == "photo" and not run.evidence.get(f.item_id)}
-    if missing_photos:
-        raise ValidationFailed(missing_photos)
+    errors = {f.item_id: _("A failed item needs a photo.") for f in evaluation.findings
+              if f.evidence == "photo" and not run.evidence.get(f.item_id)}
+    errors.update(missing_reasons(evaluation, run.notes))
+    if errors:
+        raise ValidationFailed(errors)
     # Only answers to visible items are kept: hidden ones never count and are not stored.
     visible = set(evaluation.visible)
     actor_id = getattr(actor, "id", None)
@@ -260,6 +261,12 @@ def submit_run(actor, run: ChecklistRun, answers: dict | None = None, notes: dic
     return Submission(run, evaluation, hazards, repeated=False)
 
 
+def missing_reasons(evaluation: Evaluation, notes: dict) -> dict[str, str]:
+    """{item id: message} for score items below their points without a reason (扣分理由) in `notes`."""
+    return {item_id: _("A deduction needs its reason.") for item_id in evaluation.needs_reason
+            if not str(notes.get(item_id) or "").strip()}
+
+
 def summary(evaluation: Evaluation) -> dict:
     """The part of an evaluation stored with a submitted run."""
     return {
@@ -269,6 +276,9 @@ def summary(evaluation: Evaluation) -> dict:
         "sections": [{"id": s.id, "earned": s.earned, "possible": s.possible, "share": s.share}
                      for s in evaluation.sections],
         "findings": [f.item_id for f in evaluation.findings],
+        "items": {i.item_id: [i.earned, i.possible] for i in evaluation.item_scores},
+        "elements": [{"id": e.id, "section_id": e.section_id, "earned": e.earned, "possible": e.possible,
+                      "share": e.share} for e in evaluation.elements],
     }
 
 

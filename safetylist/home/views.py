@@ -17,6 +17,7 @@ from safetylist.grid.coverage import street_coverage
 from safetylist.registry.models import Enterprise, Street
 from safetylist.registry.services import EnterpriseFilters
 from safetylist.remediation.models import ACTIVE_STATUSES, Hazard
+from safetylist.standardization.certificates import current_certificate
 from safetylist.timeutil import local_today, utc_start_of
 
 bp = Blueprint("home", __name__)
@@ -71,7 +72,8 @@ def _officer_today(scope: Scope) -> dict:
             "done": db.session.scalars(done.order_by(ChecklistRun.submitted_at.desc()).limit(HOME_LIST)).all(),
             "done_total": _count(done),
             "hazards": db.session.scalars(hazards.order_by(Hazard.deadline, Hazard.id).limit(HOME_LIST)).all(),
-            "hazards_total": _count(hazards)}
+            "hazards_total": _count(hazards),
+            "certificate": current_certificate(enterprise.id, today)}
 
 
 def _count(query) -> int:

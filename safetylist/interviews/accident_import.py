@@ -173,6 +173,8 @@ def import_accidents(actor, filename: str, content: bytes) -> ImportResult:
     db.session.add_all([Accident(**{k: v for k, v in row.items() if k != "_row"}, created_by_id=created_by)
                         for row in rows])
     record(actor, "accidents_imported", None, filename=filename[:200], count=len(rows))
+    db.session.flush()
+    accidents.check_certificates({row.get("enterprise_id") for row in rows})
     db.session.commit()
     result.created = len(rows)
     return result

@@ -224,8 +224,15 @@ def record_accident(actor, **fields) -> Accident:
     db.session.flush()
     record(actor, "accident_recorded", accident, category=accident.category, deaths=accident.deaths,
            injuries=accident.injuries, street_id=accident.street_id, enterprise_id=accident.enterprise_id)
+    check_certificates([accident.enterprise_id])
     db.session.commit()
     return accident
+
+
+def check_certificates(enterprise_ids) -> None:
+    """An accident may be a veto event for a standardization certificate (标准化否决项): flag it for review."""
+    from safetylist.standardization.certificates import check_veto_events
+    check_veto_events([i for i in enterprise_ids if i is not None])
 
 
 def can_change(actor, accident: Accident) -> bool:
@@ -248,6 +255,9 @@ def update_accident(actor, accident: Accident, expected_version: int, **fields) 
     if changes:
         record(actor, "accident_updated", accident, changes=changes)
     try:
+        if changes:
+            db.session.flush()  # the version check; then the certificate flags in the same transaction
+            check_certificates([accident.enterprise_id])
         db.session.commit()
     except StaleDataError:
         # The UPDATE ... WHERE lock_version = n matched nothing: a concurrent save won the race.

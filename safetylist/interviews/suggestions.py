@@ -6,7 +6,6 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Optional
 
@@ -16,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from safetylist.auth import roles
 from safetylist.auth.scope import Scope
-from safetylist.checklists.library import ChecklistError, display_path, load_document
+from safetylist.checklists.library import ChecklistError, app_document, load_path
 from safetylist.errors import PermissionDenied
 from safetylist.extensions import db
 from safetylist.grid.inspections import add_months
@@ -84,32 +83,13 @@ def check_rules(document: SuggestionFile, line_of) -> list[tuple[tuple, str]]:
 
 
 def load_rules(path: Path) -> tuple[SuggestionFile | None, list[ChecklistError]]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [ChecklistError(display_path(path), 0, "", f"cannot read: {exc.strerror}")]
-    return load_document(data, display_path(path), SuggestionFile, check_rules,
-                         "a suggestions file is a mapping with recent_interview_days and rules")
-
-
-class RulesError(RuntimeError):
-    pass
-
-
-@lru_cache(maxsize=4)
-def _rules(path: str) -> SuggestionFile:
-    document, errors = load_rules(Path(path))
-    if errors:
-        raise RulesError("\n".join(str(error) for error in errors))
-    return document
+    return load_path(path, SuggestionFile, check_rules,
+                     "a suggestions file is a mapping with recent_interview_days and rules")
 
 
 def rules() -> SuggestionFile:
-    """The app's suggestion rules (INTERVIEW_SUGGESTIONS_FILE or the bundled file); a broken file
-    fails loudly."""
-    from flask import current_app, has_app_context
-    configured = current_app.config.get("INTERVIEW_SUGGESTIONS_FILE") if has_app_context() else ""
-    return _rules(str(configured or SUGGESTIONS_FILE))
+    """The app's suggestion rules (INTERVIEW_SUGGESTIONS_FILE or the bundled file); a broken file fails loudly."""
+    return app_document("INTERVIEW_SUGGESTIONS_FILE", SUGGESTIONS_FILE, load_rules)
 
 
 # --- suggestions ---------------------------------------------------------------------------

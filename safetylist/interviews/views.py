@@ -8,7 +8,7 @@ from flask_babel import format_date, gettext as _
 from flask_login import current_user, login_required
 
 from safetylist.auth.scope import Scope
-from safetylist.errors import PermissionDenied, StaleObject, ValidationFailed
+from safetylist.errors import ValidationFailed
 from safetylist.extensions import db
 from safetylist.i18n import local_name
 from safetylist.interviews import agenda, forms, notice, services
@@ -16,7 +16,7 @@ from safetylist.interviews.accidents import category_name
 from safetylist.interviews.labels import interview_labels
 from safetylist.registry.services import EnterpriseFilters, list_enterprises
 from safetylist.timeutil import local_today, to_local, utcnow
-from safetylist.web import call_service
+from safetylist.web import attempt, call_service
 
 bp = Blueprint("interviews", __name__, url_prefix="/interviews")
 
@@ -153,21 +153,10 @@ def act(interview_id: int, action: str):
     if handler is None:
         abort(404)
     interview = Scope(current_user).get_interview(interview_id)
-    try:
-        handler(interview, forms.version(request.form))
-    except ValidationFailed as exc:
-        db.session.rollback()
-        for reason in exc.errors.values():
-            flash(reason, "error")
-        return detail(interview_id, status=400, errors=exc.errors)
-    except PermissionDenied as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return detail(interview_id, status=403)
-    except (StaleObject, services.IllegalStep) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return detail(interview_id, status=409)
+    failed = attempt(lambda: handler(interview, forms.version(request.form)),
+                     lambda **kw: detail(interview_id, **kw))
+    if failed is not None:
+        return failed
     if action == "notice":
         flash(_("Interview notice %(number)s issued.", number=interview.notice_number), "success")
     else:

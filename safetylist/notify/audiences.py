@@ -33,7 +33,7 @@ def resolve(items: list[Item], audiences: list[str], today: date) -> list[list[i
     officers = _ids_by(User.enterprise_id, enterprises, roles.OFFICER) \
         if wanted & {"enterprise_officers", "responsible_party"} else {}
     staff = _ids_by(User.agency_id, agencies, roles.AGENCY_STAFF) \
-        if wanted & {"agency_staff", "responsible_party"} else {}
+        if wanted & {"agency_staff", "responsible_party", "reviewer"} else {}
     street_regulators = _ids_by(User.street_id, streets, roles.STREET_REGULATOR) \
         if wanted & {"street_regulators", "escalation_level"} else {}
     district = list(db.session.scalars(select(User.id).where(
@@ -66,6 +66,9 @@ def resolve(items: list[Item], audiences: list[str], today: date) -> list[list[i
                 users += [workers[item.grid_id]] if item.grid_id in workers else []
             elif audience == "supervisor":
                 users += [item.supervisor_id] if item.supervisor_id in active else []
+            elif audience == "reviewer":  # a named reviewer, else the staff of the reviewing agency
+                users += [item.user_id] if item.user_id in active else staff.get(item.agency_id, []) \
+                    if item.user_id is None else []
             elif audience in ("self", "organizer"):  # the person the item names: a digest's reader, an organiser
                 users += [item.user_id] if item.user_id in active else []
         result.append(list(dict.fromkeys(users)))

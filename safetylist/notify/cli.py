@@ -1,12 +1,10 @@
 """`flask reminders …`: check the rules file, run a scan by hand, deliver what is pending."""
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from safetylist.timeutil import LOCAL_TZ
@@ -18,13 +16,9 @@ reminders_cli = AppGroup("reminders", help="Reminder scans and notification deli
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def check_command(path: Path | None):
     """Validate a reminders file (default: the app's) and list what it defines."""
+    from safetylist.checklists.library import checked_document_or_exit
     from safetylist.notify.rules import RULES_FILE, load_rules
-    path = path or Path(current_app.config.get("NOTIFY_REMINDERS_FILE") or RULES_FILE)
-    rules, errors = load_rules(path)
-    for error in errors:
-        click.echo(str(error), err=True)
-    if errors:
-        sys.exit(1)
+    rules = checked_document_or_exit(path, "NOTIFY_REMINDERS_FILE", RULES_FILE, load_rules)
     for reminder in rules.reminders:
         stages = ", ".join(stage.id + (" (daily)" if stage.daily else "") for stage in reminder.stages)
         click.echo(f"{reminder.id}: {reminder.source} → {', '.join(reminder.to)}: {stages}")

@@ -5,19 +5,19 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from safetylist.checklists.library import ChecklistError, display_path, load_document
+from safetylist.checklists.library import ChecklistError, app_document, load_path
 from safetylist.timeutil import LOCAL_TZ
 
 RULES_FILE = Path(__file__).parent / "data" / "reminders.yaml"
 
 AUDIENCES = ("responsible_party", "enterprise_officers", "grid_workers", "street_regulators",
-             "district_regulators", "agency_staff", "supervisor", "escalation_level", "self", "organizer")
+             "district_regulators", "agency_staff", "supervisor", "escalation_level", "self", "organizer",
+             "reviewer")
 
 
 class Text(BaseModel):
@@ -149,31 +149,13 @@ def _offset(stage: Stage) -> float:
 
 
 def load_rules(path: Path) -> tuple[RuleFile | None, list[ChecklistError]]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [ChecklistError(display_path(path), 0, "", f"cannot read: {exc.strerror}")]
-    return load_document(data, display_path(path), RuleFile, check_rules,
-                         "a reminders file is a mapping with send_at, catch_up_days and reminders")
-
-
-class RulesError(RuntimeError):
-    pass
-
-
-@lru_cache(maxsize=4)
-def _rules(path: str) -> RuleFile:
-    rules, errors = load_rules(Path(path))
-    if errors:
-        raise RulesError("\n".join(str(error) for error in errors))
-    return rules
+    return load_path(path, RuleFile, check_rules,
+                     "a reminders file is a mapping with send_at, catch_up_days and reminders")
 
 
 def rules() -> RuleFile:
     """The app's reminder rules (NOTIFY_REMINDERS_FILE or the bundled file); a broken file fails loudly."""
-    from flask import current_app, has_app_context
-    configured = current_app.config.get("NOTIFY_REMINDERS_FILE") if has_app_context() else ""
-    return _rules(str(configured or RULES_FILE))
+    return app_document("NOTIFY_REMINDERS_FILE", RULES_FILE, load_rules)
 
 
 # --- when stages fire --------------------------------------------------------------------

@@ -216,6 +216,57 @@ def qualification_expiries(window: Window) -> list[Item]:
             for agency in rows]
 
 
+# --- standardization: flagged certificates, applications to review and to decide ---------------
+def _moment_between(column, window: Window):
+    """A stored (UTC) time whose local day lies in the window."""
+    from safetylist.timeutil import utc_start_of
+    upper = column < utc_start_of(window.last + timedelta(days=1))
+    return upper if window.first is None else and_(upper, column >= utc_start_of(window.first))
+
+
+def certificates_flagged(window: Window) -> list[Item]:
+    """Valid certificates a veto event flagged for review (待复核), from the day of the flag."""
+    from safetylist.timeutil import to_local
+    rows = db.session.execute(
+        select(Certificate.id, Certificate.number, Certificate.grade, Certificate.flagged_at,
+               Certificate.enterprise_id, Enterprise.name, Enterprise.street_id)
+        .join(Enterprise, Enterprise.id == Certificate.enterprise_id)
+        .where(Certificate.status == "valid", Certificate.flagged_at.is_not(None),
+               _moment_between(Certificate.flagged_at, window)).order_by(Certificate.id)).all()
+    return [Item(subject_id=row.id, deadline=to_local(row.flagged_at).date(), enterprise_id=row.enterprise_id,
+                 street_id=row.street_id, link=f"/standardization/certificates/{row.id}",
+                 params={"party": row.name, "number": row.number, "grade": row.grade})
+            for row in rows]
+
+
+def _applications(status: str, moment, window: Window) -> list:
+    from safetylist.standardization.models import Assessment
+    return db.session.execute(
+        select(Assessment.id, moment, Assessment.enterprise_id, Assessment.reviewer_user_id,
+               Assessment.reviewer_agency_id, Enterprise.name, Enterprise.street_id)
+        .join(Enterprise, Enterprise.id == Assessment.enterprise_id)
+        .where(Assessment.status == status, _moment_between(moment, window)).order_by(Assessment.id)).all()
+
+
+def applications_to_review(window: Window) -> list[Item]:
+    """Standardization applications assigned to a reviewer (a regulator, or an agency's staff)."""
+    from safetylist.standardization.models import Assessment
+    from safetylist.timeutil import to_local
+    return [Item(subject_id=row[0], deadline=to_local(row[1]).date(), street_id=row[6],
+                 user_id=row[3], agency_id=row[4], link=f"/standardization/assessments/{row[0]}",
+                 params={"party": row[5]})
+            for row in _applications("in_review", Assessment.assigned_at, window)]
+
+
+def applications_to_decide(window: Window) -> list[Item]:
+    """Reviewed standardization applications waiting for the district's decision."""
+    from safetylist.standardization.models import Assessment
+    from safetylist.timeutil import to_local
+    return [Item(subject_id=row[0], deadline=to_local(row[1]).date(), enterprise_id=row[2], street_id=row[6],
+                 link=f"/standardization/assessments/{row[0]}", params={"party": row[5]})
+            for row in _applications("reviewed", Assessment.review_submitted_at, window)]
+
+
 # --- interviews (约谈) ahead -------------------------------------------------------------------
 def interview_times(window: Window) -> list[Item]:
     """Interviews still to be held (planned, or notice issued) on a local day of the window; the
@@ -254,5 +305,8 @@ SOURCES: dict[str, Source] = {
                                  certificate_expiries),
     "qualification_expiry": Source("agency", frozenset({"party", "number", "deadline", "days_left"}),
                                    qualification_expiries),
+    "certificate_flagged": Source("certificate", frozenset({"party", "number", "grade"}), certificates_flagged),
+    "standardization_review": Source("assessment", frozenset({"party"}), applications_to_review),
+    "standardization_decision": Source("assessment", frozenset({"party"}), applications_to_decide),
     "interview": Source("interview", frozenset({"party", "place", "time", "number"}), interview_times, timed=True),
 }

@@ -22,6 +22,8 @@ class Photo(db.Model):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_run.id"), index=True)
     hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazard.id"), index=True)  # after-photos
     interview_id: Mapped[int | None] = mapped_column(ForeignKey("interview.id"), index=True)  # signed minutes
+    # Evidence for a standardization application; item_id then names the element (section) it is for.
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"), index=True)
     item_id: Mapped[str | None] = mapped_column(String(80))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -94,6 +94,12 @@ def store_interview_photo(actor, interview, filename: str | None, stream) -> Pho
     return _keep(actor, stream, filename, interview.enterprise, interview_id=interview.id)
 
 
+def store_assessment_photo(actor, assessment, element_id: str, filename: str | None, stream) -> Photo:
+    """Keep a photo of evidence for an element of a standardization application. The
+    standardization service decides who may."""
+    return _keep(actor, stream, filename, assessment.enterprise, assessment_id=assessment.id, item_id=element_id)
+
+
 def _keep(actor, stream, filename: str | None, enterprise, **owner) -> Photo:
     """Check, clean and keep one photo. All or nothing: a refused upload leaves neither a row nor a file."""
     max_bytes = _setting("PHOTO_MAX_BYTES")
@@ -117,7 +123,8 @@ def _keep(actor, stream, filename: str | None, enterprise, **owner) -> Photo:
         db.session.add(photo)
         db.session.flush()
         record(actor, "photo_stored", photo, run_id=owner.get("run_id"), hazard_id=owner.get("hazard_id"),
-               interview_id=owner.get("interview_id"), item=owner.get("item_id"), filename=(filename or "")[:200],
+               interview_id=owner.get("interview_id"), assessment_id=owner.get("assessment_id"),
+               item=owner.get("item_id"), filename=(filename or "")[:200],
                original_format=clean.original_format, original_bytes=len(data), gps_kept=clean.gps_kept)
         db.session.commit()
     except BaseException:
@@ -278,6 +285,10 @@ def photo_for(actor, ref: str) -> Photo:
         from safetylist.interviews.models import Interview
         photo = db.session.scalars(select(Photo).where(
             Photo.ref == ref, Photo.interview_id.in_(scope.interviews().with_only_columns(Interview.id)))).first()
+    if photo is None:  # evidence of an application the actor sees (an agency reviewing it, too)
+        from safetylist.standardization.models import Assessment
+        photo = db.session.scalars(select(Photo).where(
+            Photo.ref == ref, Photo.assessment_id.in_(scope.assessments().with_only_columns(Assessment.id)))).first()
     if photo is None:
         abort(404)
     return photo

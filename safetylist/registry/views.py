@@ -70,11 +70,13 @@ def detail(enterprise_id: int):
     from safetylist.interviews.accidents import category_name
     from safetylist.interviews.labels import interview_labels
     from safetylist.interviews.record import enterprise_record
+    from safetylist.standardization.certificates import current_certificate
     worker = responsible_workers([enterprise.grid_id]).get(enterprise.grid_id) if enterprise.grid_id else None
     return render_template("registry/detail.html", enterprise=enterprise, worker=worker,
                            can_edit=scope.can_edit_enterprise(enterprise),
                            record=enterprise_record(current_user, enterprise), interview_labels=interview_labels(),
-                           category_name=category_name, today=local_today())
+                           category_name=category_name, today=local_today(),
+                           certificate=current_certificate(enterprise.id))
 
 
 def _fill_choices(form: EnterpriseForm, scope: Scope) -> None:

@@ -19,7 +19,7 @@ from safetylist.timeutil import to_local, utcnow
 
 
 KIND_SOURCES = {"self_check": "self_check", "site_inspection": "site_inspection",
-                "agency_self_check": "agency_self_check"}
+                "agency_self_check": "agency_self_check", "standardization": "standardization"}
 
 
 def hazard_source(run) -> str:
@@ -45,14 +45,22 @@ def _before(run):
 
 def open_hazards_for_run(actor, run, findings, found_on: date) -> list[Hazard]:
     """Open one hazard per finding of a submitted run, inside the caller's transaction."""
-    source = hazard_source(run) if findings else "other"
+    return open_hazards(actor, findings, found_on, enterprise_id=run.enterprise_id, agency_id=run.agency_id,
+                        run_id=run.id, notes=run.notes or {}, source=hazard_source(run) if findings else "other")
+
+
+def open_hazards(actor, findings, found_on: date, *, enterprise_id: int | None, agency_id: int | None = None,
+                 run_id: int | None = None, notes: dict | None = None, source: str = "other") -> list[Hazard]:
+    """Open one hazard per engine finding (a run's, or a standardization review's), inside the caller's
+    transaction; the filler's remark on the failed item becomes the description."""
     hazards = []
     for finding in findings:
+        note = (notes or {}).get(finding.item_id)
         hazard = Hazard(
-            enterprise_id=run.enterprise_id, agency_id=run.agency_id, run_id=run.id,
+            enterprise_id=enterprise_id, agency_id=agency_id, run_id=run_id,
             checklist_item=finding.item_id, severity=finding.severity,
             title=finding.ask.zh[:300], title_en=finding.ask.en[:300],
-            description=_note(run, finding.item_id), basis=finding.basis,
+            description=str(note)[:2000] if note else None, basis=finding.basis,
             found_on=found_on, deadline=found_on + timedelta(days=finding.fix_within_days),
             rectification_evidence=finding.rectification_evidence, notify=list(finding.notify),
             created_by_id=getattr(actor, "id", None), source=source)
@@ -61,9 +69,18 @@ def open_hazards_for_run(actor, run, findings, found_on: date) -> list[Hazard]:
     db.session.flush()
     for hazard in hazards:
         add_event(hazard, actor, "opened", None, "open", details={
-            "severity": hazard.severity, "run_id": run.id, "item": hazard.checklist_item,
+            "severity": hazard.severity, "run_id": run_id, "item": hazard.checklist_item,
             "deadline": hazard.deadline.isoformat(), "source": hazard.source})
+    _check_certificates(hazards)
     return hazards
+
+
+def _check_certificates(hazards: list[Hazard]) -> None:
+    """A major hazard is a veto event for a standardization certificate (标准化否决项): flag it for review."""
+    enterprises = {h.enterprise_id for h in hazards if h.severity == "major" and h.enterprise_id}
+    if enterprises:
+        from safetylist.standardization.certificates import check_veto_events
+        check_veto_events(enterprises)
 
 
 def add_event(hazard: Hazard, actor, action: str, from_status: str | None, to_status: str | None,
@@ -75,12 +92,6 @@ def add_event(hazard: Hazard, actor, action: str, from_status: str | None, to_st
     record(actor, f"hazard_{action}", hazard, from_status=from_status, to_status=to_status,
            **({"comment": comment} if comment else {}), **(details or {}))
     return entry
-
-
-def _note(run, item_id: str) -> str | None:
-    """The filler's remark on the failed item becomes the hazard's description."""
-    note = (run.notes or {}).get(item_id)
-    return str(note)[:2000] if note else None
 
 
 # --- the loop: who may do what, and doing it --------------------------------------------------------
@@ -340,4 +351,5 @@ def open_interview_commitment(actor, interview, title: str, responsible_person: 
                 day=to_local(interview.planned_at).date().isoformat()),
               {"severity": severity, "deadline": deadline.isoformat(), "source": "interview",
                "interview_id": interview.id, "responsible_person": hazard.responsible_person})
+    _check_certificates([hazard])
     return hazard

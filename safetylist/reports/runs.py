@@ -110,11 +110,14 @@ def check_in_record(run: ChecklistRun) -> dict:
 
 
 def answer_text(item: Item, value) -> str:
-    """An answer as it reads on paper: 合格/不合格/不适用, 是/否, a number with its unit, option names."""
+    """An answer as it reads on paper: 合格/不合格/不适用, 是/否, a number with its unit, option names,
+    a score as points earned of the item's points (2 / 3 分)."""
     if value is None or value == "" or value == []:
         return "未填写"
     if item.answer in ("pass_fail_na", "yes_no"):
         return WORDS.get(value, str(value))
+    if item.answer == "score":
+        return WORDS["na"] if value == "na" else f"{_number(value)} / {item.points} 分"
     if item.answer == "number":
         text = f"{_number(value)} {item.unit or ''}".strip()
         if item.min is not None or item.max is not None:

@@ -39,11 +39,35 @@ function start(form) {
 
   // --- reading and writing the controls ------------------------------------------------------
   const field = (name) => [...form.querySelectorAll(`[name="${CSS.escape(name)}"]`)];
+  const chosenOf = (el) => field(`a:${el.dataset.item}`).find((i) => i.checked);
+  // Text that is not a number stays text: the server names the item and says what it expects.
+  const toNumber = (raw) => {
+    const n = Number(raw.replace(",", "."));
+    return Number.isFinite(n) ? n : raw;
+  };
+
+  // A score item's answer: its points for full marks, the points typed when deducting, or "na".
+  function scoreOf(el) {
+    const chosen = chosenOf(el);
+    if (!chosen) return null;
+    if (chosen.value === "full") return Number(el.dataset.points);
+    if (chosen.value === "na") return "na";
+    const raw = field(`a:${el.dataset.item}:points`)[0].value.trim();
+    return raw === "" ? null : toNumber(raw);
+  }
+
+  function applyScore(el, value) {
+    const full = Number(el.dataset.points);
+    const choice = value === null ? "" : value === "na" ? "na" : value === full ? "full" : "deduct";
+    for (const input of field(`a:${el.dataset.item}`)) input.checked = input.value === choice;
+    field(`a:${el.dataset.item}:points`)[0].value = choice === "deduct" ? value : "";
+  }
 
   function valueOf(el) {
     const id = el.dataset.item;
     const type = el.dataset.type;
     const inputs = field(`a:${id}`);
+    if (type === "score") return scoreOf(el);
     if (type === "multi_choice") return inputs.filter((i) => i.checked).map((i) => i.value);
     if (["pass_fail_na", "yes_no", "single_choice"].includes(type)) {
       const chosen = inputs.find((i) => i.checked);
@@ -52,11 +76,7 @@ function start(form) {
     if (type === "photo") return inputs.map((i) => i.value).filter(Boolean);
     const raw = inputs.length ? inputs[0].value.trim() : "";
     if (raw === "") return null;
-    if (type === "number") {
-      const n = Number(raw.replace(",", "."));
-      return Number.isFinite(n) ? n : raw;
-    }
-    return raw;
+    return type === "number" ? toNumber(raw) : raw;
   }
 
   function current() {
@@ -90,7 +110,8 @@ function start(form) {
       if (!only || id in values.answers) {
         const value = values.answers[id];
         const type = el.dataset.type;
-        if (value !== undefined && type !== "photo") {
+        if (value !== undefined && type === "score") applyScore(el, value);
+        else if (value !== undefined && type !== "photo") {
           for (const input of field(`a:${id}`)) {
             if (input.type === "radio") input.checked = input.value === value;
             else if (input.type === "checkbox") input.checked = Array.isArray(value) && value.includes(input.value);
@@ -116,9 +137,10 @@ function start(form) {
     if (value === null || value === undefined) return false;
     const type = el.dataset.type;
     if (type === "pass_fail_na" || type === "yes_no" || type === "single_choice") {
-      const chosen = field(`a:${el.dataset.item}`).find((i) => i.checked);
+      const chosen = chosenOf(el);
       return Boolean(chosen && "fails" in chosen.dataset);
     }
+    if (type === "score") return typeof value === "number" && value < Number(el.dataset.points);
     if (type === "multi_choice") return field(`a:${el.dataset.item}`).some((i) => i.checked && "fails" in i.dataset);
     if (type === "number") {
       const input = field(`a:${el.dataset.item}`)[0];
@@ -141,6 +163,8 @@ function start(form) {
       if (visible && value !== null && !(Array.isArray(value) && !value.length)) effective[el.dataset.item] = value;
       const block = el.querySelector("[data-on-fail]");
       if (block) block.hidden = !(visible && fails(el, value));
+      const deduct = el.querySelector("[data-deduct]");
+      if (deduct) deduct.hidden = chosenOf(el)?.value !== "deduct";
     }
   }
 

@@ -123,7 +123,10 @@ PAGE_NAMES = ["login", *[f"home-{role}" for role in ROLES], "enterprise-list", "
               "notices", "interview-suggestions", "interview-counts", "interviews", "interview-new",
               "interview-detail", "interview-follow-up",
               "notifications", "notification-settings", "deliveries", "outbox",
-              "accidents", "accident-detail", "accident-edit", "accident-new", "accident-import", "accident-stats"]
+              "accidents", "accident-detail", "accident-edit", "accident-new", "accident-import", "accident-stats",
+              "standardization", "standardization-sectors", "standardization-without-grade",
+              "standardization-enterprise", "standardization-applications", "standardization-application",
+              "standardization-review", "standardization-decision", "standardization-certificate"]
 
 
 def passing_answers(definition) -> dict:
@@ -135,6 +138,7 @@ def passing_answers(definition) -> dict:
         for item_id in missing:
             item = items[item_id]
             answers[item_id] = {"pass_fail_na": "pass", "number": item.min if item.min is not None else 0,
+                                "score": item.points,
                                 "yes_no": "no" if item.fail_on == "yes" else "yes"}.get(item.answer, "ok")
     return answers
 
@@ -213,6 +217,18 @@ def pages_to_check(live_server: LiveServer) -> dict[str, tuple[str | None, str]]
         "accident-new": ("street", "/accidents/new"),
         "accident-import": ("district", "/accidents/import"),
         "accident-stats": ("district", "/accidents/stats?year=2021&until=2021-11-30"),
+    })
+    applications = standardization_samples(live_server)
+    pages.update({
+        "standardization": ("district", "/standardization/"),
+        "standardization-sectors": ("street", "/standardization/?by=sector"),
+        "standardization-without-grade": ("street", "/standardization/without-grade"),
+        "standardization-enterprise": ("officer", f"/standardization/enterprises/{officer_enterprise_id(live_server)}"),
+        "standardization-applications": ("agency", "/standardization/applications"),
+        "standardization-application": ("agency", f"/standardization/assessments/{applications['in_review']}"),
+        "standardization-review": ("agency", f"/standardization/assessments/{applications['in_review']}/review"),
+        "standardization-decision": ("district", f"/standardization/assessments/{applications['reviewed']}"),
+        "standardization-certificate": ("district", f"/standardization/certificates/{applications['certificate']}"),
     })
     assert list(pages) == PAGE_NAMES
     return pages
@@ -351,6 +367,21 @@ def interview_samples(live_server: LiveServer) -> dict[str, int]:
             services.Commitment("组织全体一线员工开展机械伤害专项安全培训", "安全主任李某", deadline)])
         return {"enterprise": enterprise.id, "due": due.id, "follow_up": follow_up.id}
     return live_server.query(make)
+
+
+def standardization_samples(live_server: LiveServer) -> dict[str, int]:
+    """The demo's applications (one under review by the demo agency, one waiting for the decision) and
+    the officer's certificate."""
+    from safetylist.standardization.models import Assessment, Certificate
+
+    def find(db):
+        ids = {status: db.session.scalar(select(Assessment.id).where(Assessment.status == status).limit(1))
+               for status in ("in_review", "reviewed")}
+        ids["certificate"] = db.session.scalar(select(Certificate.id).where(
+            Certificate.enterprise_id == officer_enterprise_id(live_server)).limit(1))
+        assert all(ids.values()), ids
+        return ids
+    return live_server.query(find)
 
 
 def officer_enterprise_id(live_server: LiveServer) -> int:

@@ -12,7 +12,9 @@ import pytest
 from tests.browser.helpers import officer_enterprise_id
 
 SHOTS = [("officer-home", "officer", "/"), ("enterprise-list", "district", "/enterprises/"),
-         ("officer-enterprise", "officer", None), ("district-home", "district", "/")]  # None: own file
+         ("officer-enterprise", "officer", None), ("district-home", "district", "/"),  # None: own file
+         ("standardization-overview", "district", "/standardization/"),
+         ("standardization-applications", "agency", "/standardization/applications")]
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safetylist.checklists.engine import evaluate, item_outcome
+from safetylist.checklists.engine import ElementScore, ItemScore, evaluate, item_outcome
 from safetylist.checklists.format import ChecklistDefinition
 from safetylist.checklists.library import load_library
 from safetylist.checklists.rules import check_definition
@@ -221,12 +221,133 @@ def test_real_gas_checklist_scenario():
     assert result.complete and result.passed and result.score == 100
 
 
+# --- score items (得分) ------------------------------------------------------------------
+
+def test_score_items_earn_partial_points():
+    d = checklist([item("a", "score", points=3), item("b", "score", points=2), item("c", points=5)], scoring=POINTS)
+    result = evaluate(d, {"a": 2.5, "b": 2, "c": "pass"})
+    # 2.5 + 2 + 5 = 9.5 of 10 → 95
+    assert (result.earned, result.possible, result.score) == (9.5, 10, 95)
+    assert result.failed == ("a",) and result.grade == "level1" and result.complete
+    assert result.needs_reason == ("a",)  # a is below its points; b earned them all
+
+
+def test_not_applicable_score_does_not_lower_the_normalised_score():
+    d = checklist([item("a", "score", points=3), item("b", "score", points=7)], scoring=POINTS)
+    not_applicable = evaluate(d, {"a": "na", "b": 7})
+    assert (not_applicable.earned, not_applicable.possible, not_applicable.score) == (7, 7, 100)
+    assert not_applicable.failed == () and not_applicable.needs_reason == ()
+    nothing_earned = evaluate(d, {"a": 0, "b": 7})
+    assert (nothing_earned.earned, nothing_earned.possible, nothing_earned.score) == (7, 10, 70)
+    assert nothing_earned.failed == ("a",)
+
+
+def test_half_points_reach_a_threshold_exactly():
+    d = checklist([item("a", "score", points=4), item("b", "score", points=4), item("c", "score", points=2)],
+                  scoring=POINTS)
+    result = evaluate(d, {"a": 3.5, "b": 3.5, "c": 2})  # 9 of 10 → exactly 90
+    assert result.score == 90 and result.grade == "level1"
+    assert evaluate(d, {"a": 3.5, "b": 3, "c": 2}).grade == "level2"  # 8.5 of 10 → 85
+
+
+def test_a_score_answer_is_na_or_a_half_step_within_the_points():
+    d = checklist([item("a", "score", points=3)], scoring=POINTS)
+    expected = "expected na or a number from 0 to 3 in steps of 0.5"
+    for bad in (3.5, -0.5, 1.25, True, "2", "pass", "deduct", float("nan"), [2]):
+        [problem] = evaluate(d, {"a": bad}).invalid
+        assert (problem.item_id, problem.message) == ("a", expected), bad
+    assert evaluate(d, {"a": 0}).failed == ("a",)
+    assert evaluate(d, {"a": 3.0}).failed == () and evaluate(d, {"a": 3.0}).score == 100
+    assert evaluate(d, {}).missing == ("a",)  # judged, so required by default
+
+
+def test_a_failing_score_item_opens_its_finding_and_veto():
+    d = checklist([item("a", "score", points=4, veto=True, basis="b", on_fail=ON_FAIL),
+                   item("b", "score", points=6)], scoring=POINTS)
+    result = evaluate(d, {"a": 3.5, "b": 6})
+    assert result.score == 95 and result.vetoed and result.grade is None and not result.passed
+    [finding] = result.findings
+    assert (finding.item_id, finding.answer, finding.severity) == ("a", 3.5, "major")
+    assert evaluate(d, {"a": 4, "b": 0}).findings == ()
+
+
+def test_item_scores_of_points_and_deduction_items():
+    deduction = ({"points": 10}, [item("d1", deduction=4), item("d2", deduction=1.5), item("v", veto=True)])
+    d = checklist([item("a", "score", points=3), item("b", points=2), item("c", points=5),
+                   item("info", "yes_no"), item("hidden", "score", points=2, show_if="info == yes")],
+                  deduction, scoring=POINTS)
+    result = evaluate(d, {"a": 1.5, "b": "pass", "c": "na", "info": "no", "hidden": 1,
+                          "d1": "fail", "d2": "pass", "v": "pass"})
+    assert result.item_scores == (
+        ItemScore("a", "s0", None, "fail", 1.5, 3, 1.5),
+        ItemScore("b", "s0", None, "pass", 2, 2, 0),
+        ItemScore("c", "s0", None, "na", 0, 0, 0),
+        ItemScore("d1", "s1", None, "fail", 0, 0, 4),
+        ItemScore("d2", "s1", None, "pass", 0, 0, 0),
+    )  # no ItemScore for the informational, hidden and point-less veto items
+    # the deduction section itself scores as before: 10 − 4
+    assert [(s.earned, s.possible) for s in result.sections] == [(3.5, 5), (6, 10)]
+    b_failed = evaluate(d, {"a": 3, "b": "fail", "c": "pass", "info": "no", "d1": "na", "d2": "na", "v": "na"})
+    assert [(i.item_id, i.earned, i.possible, i.deducted) for i in b_failed.item_scores] == [
+        ("a", 3, 3, 0), ("b", 0, 2, 2), ("c", 5, 5, 0), ("d1", 0, 0, 0), ("d2", 0, 0, 0)]
+    assert b_failed.sections[1].possible == 0  # a deduction section with nothing judged still drops out
+
+
+def test_item_scores_are_empty_for_percent_scoring():
+    d = checklist([item("a"), item("b")])
+    assert evaluate(d, {"a": "pass", "b": "fail"}).item_scores == ()
+
+
+ELEMENTS = [{"id": "e1", "zh": "目标", "en": "Goals"}, {"id": "e2", "zh": "机构和职责", "en": "Organisation"}]
+
+
+def test_elements_score_like_sections_with_points():
+    d = checklist(({"elements": ELEMENTS}, [item("a", "score", points=3, element="e1"),
+                                            item("b", points=2, element="e1"),
+                                            item("c", "score", points=5, element="e2")]),
+                  [item("x", points=10)], scoring=POINTS)
+    result = evaluate(d, {"a": 1.5, "b": "pass", "c": "na", "x": "pass"})
+    assert result.elements == (ElementScore("e1", "s0", 3.5, 5, 0.7), ElementScore("e2", "s0", 0, 0, None))
+    assert [i.element_id for i in result.item_scores] == ["e1", "e1", "e2", None]
+    # 3.5 + 10 of 15 applicable points
+    assert result.sections[0].earned == 3.5 and result.score == 90
+
+
+def test_elements_score_like_sections_with_percent():
+    d = checklist(({"elements": ELEMENTS}, [item("a", element="e1"), item("b", element="e1"),
+                                            item("c", element="e2"), item("note", "text", element="e2")]))
+    result = evaluate(d, {"a": "pass", "b": "fail", "c": "na", "note": "ok"})
+    assert result.elements == (ElementScore("e1", "s0", 1, 2, 0.5), ElementScore("e2", "s0", 0, 0, None))
+    assert evaluate(checklist([item("a")]), {"a": "pass"}).elements == ()  # no elements declared
+
+
+def test_real_standardization_file_scores_out_of_100():
+    d = load_library().definitions["standardization-gbt33000"]
+    assert d.version == 2
+    scores = [i for _, i in d.all_items()]
+    assert {i.answer for i in scores} == {"score"} and sum(i.points for i in scores) == 100
+    assert [sum(i.points for i in s.items) for s in d.sections] == [15, 10, 10, 30, 15, 10, 5, 5]
+    assert not {"major-hazard-unrectified", "fatal-accident-in-year", "serious-accident-in-year"} & {
+        i.id for i in scores}
+    for section in d.sections:  # each item sits in the second-level element its basis cites
+        for i in section.items:
+            assert i.basis.startswith(f"GB/T 33000-2016 {i.element[1:].replace('-', '.')}"), i.id
+    full = {i.id: i.points for i in scores}
+    result = evaluate(d, full)
+    assert result.complete and result.score == 100 and result.grade == "level1" and not result.vetoed
+    assert len(result.elements) == 28 and all(e.share == 1 for e in result.elements)
+    # a deduction on paperwork opens no hazard; one on a site item does
+    goals = evaluate(d, full | {"goals-set": 1.5, "warning-signs": 1})
+    assert goals.needs_reason == ("goals-set", "warning-signs")
+    assert [f.item_id for f in goals.findings] == ["warning-signs"] and goals.score == 98.5  # 100 − 0.5 − 1
+
+
 # --- properties -----------------------------------------------------------------------
 
 OPTIONS = [{"id": "o1", "zh": "一", "en": "one"}, {"id": "o2", "zh": "二", "en": "two", "fails": True},
            {"id": "o3", "zh": "三", "en": "three"}]
 KINDS = ["pass_fail_na", "yes_no", "yes_no_judged", "number", "number_warn", "single_choice", "multi_choice",
-         "text", "photo"]
+         "text", "photo", "score"]
 
 
 @st.composite
@@ -238,6 +359,8 @@ def definitions(draw):
         items = []
         for _ in range(draw(st.integers(1, 5))):
             kind = draw(st.sampled_from(KINDS))
+            if kind == "score" and (method != "points" or deduct):
+                kind = "pass_fail_na"  # score items live in points scoring outside deduction sections
             keys = {"required": draw(st.sampled_from([None, True, False]))}
             answer = {"yes_no_judged": "yes_no", "number_warn": "number"}.get(kind, kind)
             if kind == "yes_no_judged":
@@ -246,7 +369,7 @@ def definitions(draw):
                 keys |= {"min": 0, "max": 10, "out_of_range": "warn" if kind == "number_warn" else "fail"}
             if answer in ("single_choice", "multi_choice"):
                 keys["options"] = OPTIONS
-            can_fail = kind in ("pass_fail_na", "yes_no_judged", "number", "single_choice", "multi_choice")
+            can_fail = kind in ("pass_fail_na", "yes_no_judged", "number", "single_choice", "multi_choice", "score")
             if can_fail:
                 keys["veto"] = draw(st.integers(0, 9)) == 0
                 if draw(st.booleans()):
@@ -279,6 +402,7 @@ def answer_values(kind: str):
         "single_choice": st.sampled_from(["o1", "o2", "o3"]),
         "multi_choice": st.lists(st.sampled_from(["o1", "o2", "o3"]), unique=True, max_size=3),
         "text": st.text(max_size=5), "photo": st.just("photo.jpg"), "signature": st.just("sig"),
+        "score": st.one_of(st.just("na"), st.integers(0, 40).map(lambda n: n / 2)),  # some above the points
     }[kind]
     return st.one_of(valid, valid, junk)
 

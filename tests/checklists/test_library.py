@@ -44,6 +44,29 @@ CASES = [
     ("choice-without-options", 19, "sections[0].items[2].options", "single_choice items need options"),
     ("version-zero", 3, "version", "must be ≥ 1, got 0"),
     ("not-a-mapping", 1, "", "a checklist file is a mapping of keys"),
+    # score items
+    ("score-without-points", 21, "sections[0].items[1].points", "missing: a score item needs points"),
+    ("score-with-percent", 15, "sections[0].items[0].answer", "score items need scoring method points"),
+    ("score-in-deduction-section", 20, "sections[0].items[0].answer",
+     "a score item cannot be in a section with points (a deduction section)"),
+    ("score-with-deduction", 21, "sections[0].items[0].deduction", "a score item has no deduction"),
+    ("score-with-fail-on", 21, "sections[0].items[0].fail_on", "only yes_no items have fail_on (this item is score)"),
+    ("score-with-options", 21, "sections[0].items[0].options",
+     "only single_choice and multi_choice items have options (this item is score)"),
+    ("score-with-unit", 21, "sections[0].items[0].unit", "only number items have unit (this item is score)"),
+    ("show-if-score-item", 25, "sections[0].items[1].show_if",
+     "column 1: 'goals-set' is a score item; its answer cannot be compared"),
+    # second-level elements
+    ("bad-element-id", 17, "sections[0].elements[0].id", "'E5.1.1' is not a valid id"),
+    ("duplicate-element-id", 27, "sections[1].elements[0].id", "duplicate element id 'e5-1-1' (first on line 17)"),
+    ("item-without-element", 24, "sections[0].items[1].element",
+     "missing: items of a section with elements name their element (one of e5-1-1)"),
+    ("element-of-another-section", 38, "sections[1].items[1].element",
+     "element 'e5-1-1' belongs to section 'goals', not 'rules'"),
+    ("unknown-element", 28, "sections[0].items[1].element", "unknown element 'e5-1-9' (this section's: e5-1-1)"),
+    ("element-without-elements", 21, "sections[0].items[0].element",
+     "element on an item of section 'goals', which declares no elements"),
+    ("unused-element", 18, "sections[0].elements[1].id", "element 'e5-1-2' has no items"),
 ]
 
 

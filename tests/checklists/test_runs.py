@@ -1,6 +1,7 @@
 """The runs service: who may fill what, drafts, submission, immutability, hazards, due lists."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,13 +16,22 @@ FIXTURES = Path(__file__).parent / "fixtures" / "runs"
 AGENCY_FIXTURES = Path(__file__).parent / "fixtures" / "agency"
 
 
+@contextmanager
+def serving(app, path: Path):
+    """Serve the checklist files at `path` instead of the real library while inside."""
+    real = app.extensions["checklist_library"]
+    app.extensions["checklist_library"] = load_library(path)
+    try:
+        yield app.extensions["checklist_library"]
+    finally:
+        app.extensions["checklist_library"] = real
+
+
 @pytest.fixture
 def library(app):
     """Serve the small test library instead of the real one for the duration of a test."""
-    real = app.extensions["checklist_library"]
-    app.extensions["checklist_library"] = load_library(FIXTURES)
-    yield app.extensions["checklist_library"]
-    app.extensions["checklist_library"] = real
+    with serving(app, FIXTURES) as served:
+        yield served
 
 
 def photo(db, enterprise) -> str:
@@ -41,7 +51,7 @@ def test_officer_fills_and_submits_with_hazards(world, library, db):
     assert run.status == "draft" and run.version.checklist_key == "weekly-check"
     runs.save_answers(officer, run, {"has-gas": "yes", "alarm": "fail"}, notes={"alarm": "报警器无电"},
                       evidence={"alarm": [photo(db, enterprise)]})
-    submission = runs.submit_run(officer, run, {"exits": "fail", "temperature": 22})
+    runs.submit_run(officer, run, {"exits": "fail", "temperature": 22})
     assert run.submitted and round(run.score, 1) == 33.3  # temperature passed; alarm and exits failed
     assert run.passed is False and run.result["failed"] == ["alarm", "exits"]
     hazards = db.session.scalars(select(Hazard).order_by(Hazard.checklist_item)).all()

@@ -26,7 +26,8 @@ def test_the_bundled_file_is_valid_and_defines_every_reminder_the_issue_asks_for
     rules = bundled()
     assert {r.source for r in rules.reminders} == {"hazard_deadline", "hazard_escalation", "inspection_digest",
                                                    "checklist_due", "certificate_expiry", "qualification_expiry",
-                                                   "interview"}
+                                                   "interview", "certificate_flagged", "standardization_review",
+                                                   "standardization_decision"}
     assert [(s.id, s.days, s.hours) for s in rules.get("interview").stages] == [
         ("before-3d", -3, None), ("before-1d", -1, None), ("before-2h", None, -2)]
     assert rules.get("interview").to == ["enterprise_officers", "organizer"]
@@ -35,6 +36,8 @@ def test_the_bundled_file_is_valid_and_defines_every_reminder_the_issue_asks_for
         ("before-3d", -3, False), ("before-1d", -1, False), ("due-today", 0, False), ("overdue", 1, True)]
     assert [s.days for s in rules.get("certificate-expiry").stages] == [-90, -30]
     assert [s.days for s in rules.get("qualification-expiry").stages] == [-90, -30]
+    assert rules.get("standardization-review").to == ["reviewer"]
+    assert [s.days for s in rules.get("certificate-flagged").stages] == [0, 7]
 
 
 def test_each_hazard_stage_fires_at_half_past_eight_shanghai_time_and_overdue_repeats_daily():

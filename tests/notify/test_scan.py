@@ -247,3 +247,39 @@ def test_deliveries_follow_each_users_channels(world, db, only, app, monkeypatch
         ("before-1d", "2026-12-12", "email"), ("before-1d", "2026-12-12", "webhook"),
         ("overdue:2026-12-12", "2026-12-10", "webhook"), ("overdue:2026-12-12", "2026-12-11", "webhook"),
         ("due-today", "2026-12-12", "webhook")])
+
+
+def test_standardization_steps_reach_the_reviewer_and_the_district(world, db, only, make_user):
+    """An assigned review reaches its reviewer (a named regulator, or the reviewing agency's staff);
+    a reviewed application the district regulators; a flagged certificate both regulators."""
+    from safetylist.checklists.models import ChecklistRun, ChecklistVersion
+    from safetylist.standardization.models import Assessment
+    from safetylist.timeutil import from_local
+    only("standardization-review", "standardization-decision", "certificate-flagged")
+    version = ChecklistVersion(checklist_key="s", number=1, content_hash="x" * 64, title_zh="标", title_en="S",
+                               kind="standardization", audience="enterprise", frequency="yearly", definition={},
+                               source="s.yaml")
+    run = ChecklistRun(version=version, enterprise_id=world["e_a1"].id, status="submitted", answers={})
+    db.session.add_all([version, run])
+    db.session.flush()
+    reviewer = make_user("district_regulator")
+    assigned = from_local(datetime(2026, 12, 3, 15, 0))
+    db.session.add_all([
+        Assessment(enterprise_id=world["e_a1"].id, self_run_id=run.id, status="in_review",
+                   reviewer_user_id=reviewer.id, assigned_at=assigned),
+        Assessment(enterprise_id=world["e_a2"].id, self_run_id=run.id, status="in_review",
+                   reviewer_agency_id=world["agency"].id, assigned_at=assigned),
+        Assessment(enterprise_id=world["e_b1"].id, self_run_id=run.id, status="reviewed",
+                   review_submitted_at=assigned),
+        Certificate(enterprise_id=world["e_a1"].id, number="深龙应急标〔2026〕009号", grade="2",
+                    issued_on=date(2026, 1, 5), expires_on=date(2029, 1, 4), flagged_at=assigned,
+                    flag_reasons=[{"rule": "fatal-accident"}])])
+    db.session.commit()
+    scan(at("2026-12-04 08:30"))
+    got = {(user, stage) for user, stage, _deadline in sent(db)}
+    district, street, staff = world["district_regulator"].id, world["street_regulator"].id, world["agency_staff"].id
+    # the second reviewer is a district regulator too: decisions and flags reach them as well
+    assert got == {(reviewer.id, "assigned"), (staff, "assigned"), (district, "reviewed"), (reviewer.id, "reviewed"),
+                   (district, "flagged"), (reviewer.id, "flagged"), (street, "flagged")}
+    scan(at("2026-12-04 09:00"))
+    assert len(sent(db)) == 7  # once each

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import event, select
 
-from tests.factories import enterprise_data, login, new_credit_code
+from tests.factories import enterprise_data, login
 
 
 def form_data(enterprise=None, **overrides):

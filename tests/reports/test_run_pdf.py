@@ -19,6 +19,7 @@ from PIL import Image
 
 from safetylist.checklists import runs
 from safetylist.checklists.library import load_library
+from tests.checklists.test_score_items import score_library  # noqa: F401  (fixture: the scored test checklist)
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "checklists" / "fixtures" / "runs"
@@ -120,6 +121,22 @@ def test_photos_of_another_party_are_not_printed(world, library, app, make_user)
     assert [photo["src"] for photo in alarm.photos] == [
         (Path(app.config["UPLOAD_FOLDER"]) / "photos" / f"{mine.ref}.jpg").resolve().as_uri()]
     assert alarm.missing_photos == 1 and alarm.failed and alarm.note == ""
+
+
+def test_a_score_prints_as_points_of_points_with_its_reason(world, score_library, tmp_path):
+    from safetylist.reports.runs import run_pdf, run_record
+    officer = world["officer"]
+    run = runs.start_run(officer, "scored-review", world["e_a1"])
+    runs.submit_run(officer, run, {"goals-set": 2.5, "signs": "na"}, notes={"goals-set": "目标未分解到岗位"})
+    printed = {item.id: item for section in run_record(run)["sections"] for item in section["items"]}
+    goals, signs = printed["goals-set"], printed["signs"]
+    assert (goals.answer, goals.failed, goals.note) == ("2.5 / 3 分", True, "目标未分解到岗位")
+    assert (signs.answer, signs.failed) == ("不适用", False)
+    if not POPPLER:
+        pytest.skip("poppler-utils not installed: text not checked")
+    text = pdf_text(run_pdf(run), tmp_path)
+    for expected in ("2.5 / 3 分", "目标未分解到岗位", "不适用", "得分 2.5 / 3 分"):  # the last: the section's
+        assert expected in text, expected
 
 
 @needs_poppler
