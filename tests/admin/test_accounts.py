@@ -1,11 +1,12 @@
 """Account administration and grid responsibility."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from safetylist.timeutil import local_today
 from tests.factories import login
 
 
@@ -107,7 +108,7 @@ def test_assigning_grids_moves_responsibility_and_keeps_history(world, client, d
     holders = responsible_workers([grid_a1, grid_a2])
     assert holders[grid_a1].id == newcomer.id and holders[grid_a2].id == newcomer.id
     old = db.session.scalars(select(GridAssignment).where(GridAssignment.user_id == world["grid_worker"].id)).one()
-    assert old.ends_on is not None and old.ends_on < date.today() + timedelta(days=1)
+    assert old.ends_on is not None and old.ends_on < local_today() + timedelta(days=1)
     # The old worker no longer sees the enterprise; the newcomer does.
     from safetylist.auth.scope import Scope
     assert db.session.scalars(Scope(world["grid_worker"]).enterprises()).first() is None

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from safetylist.checklists import runs
 from safetylist.checklists.library import load_library
 from safetylist.errors import DomainError, PermissionDenied, StaleObject, ValidationFailed
+from safetylist.timeutil import local_today
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runs"
 AGENCY_FIXTURES = Path(__file__).parent / "fixtures" / "agency"
@@ -192,7 +193,7 @@ def test_due_list_follows_frequency_and_last_submission(world, library, db):
     officer, enterprise = world["officer"], world["e_a1"]
     due = {d.key: d for d in runs.due_for_enterprise(enterprise)}
     assert set(due) == {"weekly-check"}  # catering-only does not apply; site-visit is not theirs
-    monday = date.today() - timedelta(days=date.today().weekday())
+    monday = local_today() - timedelta(days=local_today().weekday())
     assert due["weekly-check"].due_on == monday + timedelta(days=6) and not due["weekly-check"].overdue
     run = runs.start_run(officer, "weekly-check", enterprise)
     assert runs.due_for_enterprise(enterprise)[0].draft_run_id == run.id

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import event, update
 
 from safetylist.grid.inspections import add_months, due_inspections
+from safetylist.timeutil import local_today
 from tests.checklists.test_runs import library  # noqa: F401  (fixture: the small test library)
 from tests.factories import login
 
@@ -28,7 +29,7 @@ def test_add_months_keeps_the_end_of_month():
 
 
 def test_never_inspected_is_due_now(world, library):
-    today = date.today()
+    today = local_today()
     [task] = due_inspections(world["grid_worker"], today=today)
     assert task.enterprise.id == world["e_a1"].id
     assert task.due_on == today and task.last_inspected_on is None and task.overdue_days == 0
@@ -41,7 +42,7 @@ def test_due_date_follows_the_risk_level_and_the_last_inspection(world, library,
     db.session.commit()
     inspect(db, world["grid_worker"], enterprise, days_ago=10, result="fail")
     [task] = due_inspections(world["grid_worker"])
-    last = date.today() - timedelta(days=10)
+    last = local_today() - timedelta(days=10)
     assert task.last_inspected_on == last and task.last_passed is False
     assert task.due_on == add_months(last, months)
     assert task.open_hazards == 1
