@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from safetylist.admin.views import bp as admin_bp
+    from safetylist.agencies.views import bp as agencies_bp
     from safetylist.auth.views import bp as auth_bp
     from safetylist.checklists.run_views import bp as runs_bp
     from safetylist.checklists.views import bp as checklists_bp
@@ -59,11 +60,12 @@ def _register_blueprints(app: Flask) -> None:
     from safetylist.standardization.views import bp as standardization_bp
 
     for blueprint in (auth_bp, home_bp, registry_bp, checklists_bp, runs_bp, photos_bp, grid_bp, admin_bp,
-                      reports_bp, remediation_bp, notify_bp, interviews_bp, accidents_bp, standardization_bp):
+                      reports_bp, remediation_bp, notify_bp, interviews_bp, accidents_bp, standardization_bp, agencies_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
+    from safetylist.agencies.cli import agencies_cli
     from safetylist.auth.cli import users_cli
     from safetylist.checklists.cli import checklists_cli
     from safetylist.interviews.cli import accidents_cli
@@ -71,6 +73,6 @@ def _register_cli(app: Flask) -> None:
     from safetylist.registry.cli import enterprises_cli, seed_cli
     from safetylist.standardization.cli import standardization_cli
 
-    for group in (accidents_cli, checklists_cli, enterprises_cli, reminders_cli, seed_cli, standardization_cli,
+    for group in (accidents_cli, agencies_cli, checklists_cli, enterprises_cli, reminders_cli, seed_cli, standardization_cli,
                   users_cli):
         app.cli.add_command(group)

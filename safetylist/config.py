@@ -116,4 +116,6 @@ def _notify() -> dict:
         "INTERVIEW_SUGGESTIONS_FILE": env("INTERVIEW_SUGGESTIONS_FILE", ""),
         # empty: safetylist/standardization/data/grading.yaml
         "STANDARDIZATION_GRADING_FILE": env("STANDARDIZATION_GRADING_FILE", ""),
+        # empty: safetylist/agencies/data/supervision.yaml
+        "AGENCY_SUPERVISION_FILE": env("AGENCY_SUPERVISION_FILE", ""),
     }

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from safetylist.agencies.demo import seed_agency_work
 from safetylist.agencies.models import Agency
 from safetylist.auth import roles
 from safetylist.auth.models import User
@@ -47,6 +48,7 @@ def seed_demo(count: int = 865) -> list[str]:
     summary.append(_seed_accidents())
     summary.append(_seed_interviews())
     summary.append(_seed_standardization())
+    summary.append(seed_agency_work())
     db.session.commit()
     return summary
 

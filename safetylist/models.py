@@ -1,5 +1,5 @@
 """Imports every model module so metadata (and Alembic autogenerate) sees all tables."""
-from safetylist.agencies.models import Agency  # noqa: F401
+from safetylist.agencies.models import Agency, EvaluationProject, Evaluator, SelfCheckCall, SpotCheck, SpotCheckDraw  # noqa: F401,E501
 from safetylist.audit.models import AuditEntry  # noqa: F401
 from safetylist.auth.models import User  # noqa: F401
 from safetylist.checklists.models import ChecklistRun, ChecklistVersion  # noqa: F401

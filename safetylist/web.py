@@ -21,7 +21,8 @@ RISK_LABELS = {"red": _l("Red (major)"), "orange": _l("Orange (high)"),
                "yellow": _l("Yellow (moderate)"), "blue": _l("Blue (low)")}
 STATUS_LABELS = {"active": _l("Active"), "suspended": _l("Suspended"), "closed": _l("Closed")}
 KIND_LABELS = {"self_check": _l("Self-check"), "site_inspection": _l("Site inspection"),
-               "agency_self_check": _l("Agency self-check"), "standardization": _l("Standardization assessment")}
+               "agency_self_check": _l("Agency self-check"), "agency_spot_check": _l("Agency project spot check"),
+               "standardization": _l("Standardization assessment")}
 FREQUENCY_LABELS = {"daily": _l("Daily"), "weekly": _l("Weekly"), "monthly": _l("Monthly"),
                     "quarterly": _l("Quarterly"), "yearly": _l("Yearly"), "on_demand": _l("On demand")}
 FLAG_LABELS = {"confined_space": _l("Confined spaces"), "hazardous_chemicals": _l("Hazardous chemicals"),

@@ -97,9 +97,20 @@ class Scope:
             return true()  # agencies are supervised by the district
         return in_scope
 
+    def _unfinished_spot_check(self, run_col) -> ColumnElement[bool]:
+        """A spot check's run still being inspected: its agency must not see it (nor which project is
+        being checked) until it is submitted."""
+        from safetylist.agencies.models import SpotCheck
+        from safetylist.checklists.models import ChecklistRun
+        return run_col.in_(select(SpotCheck.run_id).join(ChecklistRun, ChecklistRun.id == SpotCheck.run_id)
+                           .where(ChecklistRun.status != "submitted"))
+
     def runs(self) -> Select:
         from safetylist.checklists.models import ChecklistRun
-        return select(ChecklistRun).where(self._party_filter(ChecklistRun.enterprise_id, ChecklistRun.agency_id))
+        query = select(ChecklistRun).where(self._party_filter(ChecklistRun.enterprise_id, ChecklistRun.agency_id))
+        if self.role == roles.AGENCY_STAFF:
+            query = query.where(~self._unfinished_spot_check(ChecklistRun.id))
+        return query
 
     def get_run(self, run_id: int):
         from safetylist.checklists.models import ChecklistRun
@@ -115,7 +126,10 @@ class Scope:
     def photos(self) -> Select:
         """Photos of the runs in scope: a photo belongs to its run's enterprise or agency."""
         from safetylist.photos.models import Photo
-        return select(Photo).where(self._party_filter(Photo.enterprise_id, Photo.agency_id))
+        query = select(Photo).where(self._party_filter(Photo.enterprise_id, Photo.agency_id))
+        if self.role == roles.AGENCY_STAFF:
+            query = query.where(Photo.run_id.is_(None) | ~self._unfinished_spot_check(Photo.run_id))
+        return query
 
     # --- the district map --------------------------------------------------------------
     def streets(self) -> Select:
@@ -283,6 +297,101 @@ class Scope:
 
     def can_decide_grades(self) -> bool:
         """Granting, refusing, downgrading and revoking a grade is the district bureau's decision."""
+        return self.role == roles.DISTRICT_REGULATOR
+
+    # --- safety evaluation agencies (安全评价机构) ----------------------------------------------
+    def agencies(self) -> Select:
+        """The registry: regulators (and admins) see every agency working in the district; agency staff
+        their own; nobody else."""
+        from safetylist.agencies.models import Agency
+        if self.role == roles.AGENCY_STAFF:
+            return select(Agency).where(Agency.id == self.user.agency_id)
+        if self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR, roles.STREET_REGULATOR):
+            return select(Agency)
+        return select(Agency).where(false())
+
+    def get_agency(self, agency_id: int):
+        from safetylist.agencies.models import Agency
+        agency = db.session.scalars(self.agencies().where(Agency.id == agency_id)).first()
+        if agency is None:
+            abort(404)
+        return agency
+
+    def can_see_agencies(self) -> bool:
+        return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR, roles.STREET_REGULATOR, roles.AGENCY_STAFF)
+
+    def can_manage_agencies(self) -> bool:
+        """Registering agencies and their qualifications is the district bureau's (and admins')."""
+        return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR)
+
+    def can_edit_agency_staff(self, agency) -> bool:
+        """Evaluators are kept current by the district, or by the agency itself."""
+        return self.can_manage_agencies() or \
+            (self.role == roles.AGENCY_STAFF and agency.id == self.user.agency_id)
+
+    def projects(self) -> Select:
+        """Evaluation projects: agency staff their agency's; everyone else those of the enterprises they
+        see (the district all, a street its street's, an officer their own enterprise's)."""
+        from safetylist.agencies.models import EvaluationProject
+        if self.role == roles.AGENCY_STAFF:
+            return select(EvaluationProject).where(EvaluationProject.agency_id == self.user.agency_id)
+        return select(EvaluationProject).where(
+            EvaluationProject.enterprise_id.in_(select(Enterprise.id).where(self.enterprise_filter())))
+
+    def project_enterprises(self) -> Select:
+        """Enterprises a project may be recorded for: an agency serves any enterprise of the district
+        (naming it by its credit code, so it learns nothing it did not know); others their own scope."""
+        if self.role == roles.AGENCY_STAFF:
+            return select(Enterprise)
+        return self.enterprises()
+
+    def get_project(self, project_id: int):
+        from safetylist.agencies.models import EvaluationProject
+        project = db.session.scalars(self.projects().where(EvaluationProject.id == project_id)).first()
+        if project is None:
+            abort(404)
+        return project
+
+    def can_record_projects(self, agency) -> bool:
+        """An agency enters (or imports) its own projects; the district may for any agency."""
+        return self.can_edit_agency_staff(agency)
+
+    def can_spot_check(self) -> bool:
+        """Drawing projects and inspecting them is the district bureau's supervision of agencies."""
+        return self.role == roles.DISTRICT_REGULATOR
+
+    def spot_check_draws(self) -> Select:
+        from safetylist.agencies.models import SpotCheckDraw
+        district = self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR)
+        return select(SpotCheckDraw).where(true() if district else false())
+
+    def get_spot_check_draw(self, draw_id: int):
+        from safetylist.agencies.models import SpotCheckDraw
+        draw = db.session.scalars(self.spot_check_draws().where(SpotCheckDraw.id == draw_id)).first()
+        if draw is None:
+            abort(404)
+        return draw
+
+    def spot_checks(self) -> Select:
+        """The district sees every spot check; an agency the finished ones of its own projects (their
+        findings are its hazards to rectify), not which projects are about to be checked."""
+        from safetylist.agencies.models import SpotCheck
+        from safetylist.checklists.models import ChecklistRun
+        if self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR):
+            return select(SpotCheck)
+        if self.role == roles.AGENCY_STAFF:
+            return select(SpotCheck).where(SpotCheck.agency_id == self.user.agency_id, SpotCheck.run_id.in_(
+                select(ChecklistRun.id).where(ChecklistRun.status == "submitted")))
+        return select(SpotCheck).where(false())
+
+    def get_spot_check(self, spot_check_id: int):
+        from safetylist.agencies.models import SpotCheck
+        spot_check = db.session.scalars(self.spot_checks().where(SpotCheck.id == spot_check_id)).first()
+        if spot_check is None:
+            abort(404)
+        return spot_check
+
+    def can_call_self_checks(self) -> bool:
         return self.role == roles.DISTRICT_REGULATOR
 
     # --- accounts ----------------------------------------------------------------------

@@ -179,7 +179,7 @@ class ChecklistDefinition(Strict):
     version: int = Field(ge=1)
     title: Text
     description: Optional[Text] = None
-    kind: Literal["self_check", "site_inspection", "agency_self_check", "standardization"]
+    kind: Literal["self_check", "site_inspection", "agency_self_check", "agency_spot_check", "standardization"]
     audience: Literal["enterprise", "grid_worker", "regulator", "agency"]
     applies_to: AppliesTo = AppliesTo()
     frequency: Literal["daily", "weekly", "monthly", "quarterly", "yearly", "on_demand"]

@@ -31,6 +31,12 @@ def require_login():
     pass
 
 
+@bp.context_processor
+def _subject():
+    from safetylist.agencies.spotchecks import spot_check_of_run
+    return {"spot_check_of": spot_check_of_run}  # a spot check's run names the project it inspects
+
+
 @bp.route("/start", methods=["POST"])
 def start():
     key = request.form.get("checklist", "")

@@ -48,6 +48,11 @@ def _check_filler(actor, definition: ChecklistDefinition, enterprise: Enterprise
         if agency_id is None or agency_id != actor.agency_id:
             raise PermissionDenied(_("Agency checklists are filled for your own agency."))
         return
+    if definition.kind == "agency_spot_check":
+        # Agencies are supervised by the district: its regulators check their projects.
+        if agency_id is None or enterprise is not None or actor.role != roles.DISTRICT_REGULATOR:
+            raise PermissionDenied(_("Spot checks of an agency's projects are for the district's regulators."))
+        return
     if enterprise is None:
         raise ValidationFailed({"enterprise": _("Choose the enterprise this checklist is for.")})
     scope = Scope(actor)
@@ -57,8 +62,9 @@ def _check_filler(actor, definition: ChecklistDefinition, enterprise: Enterprise
 
 
 def start_run(actor, checklist_key: str, enterprise: Enterprise | None = None,
-              agency_id: int | None = None) -> ChecklistRun:
-    """A draft run of the current version, or the subject's open draft of the same checklist."""
+              agency_id: int | None = None, reuse_draft: bool = True) -> ChecklistRun:
+    """A draft run of the current version, or the subject's open draft of the same checklist
+    (`reuse_draft=False`: always a new one, for callers that keep their own link to the run)."""
     item = versions.entry(checklist_key)
     if item is None:
         raise DomainError(_("Checklist %(key)s is not in the library (or its file has errors).", key=checklist_key))
@@ -68,7 +74,7 @@ def start_run(actor, checklist_key: str, enterprise: Enterprise | None = None,
         raise DomainError(_("This checklist does not apply to %(name)s.", name=enterprise.name))
     subject = (ChecklistRun.enterprise_id == enterprise.id) if enterprise is not None \
         else (ChecklistRun.agency_id == agency_id)
-    draft = db.session.scalars(
+    draft = None if not reuse_draft else db.session.scalars(
         select(ChecklistRun).join(ChecklistVersion)
         .where(ChecklistVersion.checklist_key == checklist_key, ChecklistRun.status == "draft", subject)
         .order_by(ChecklistRun.id.desc())).first()

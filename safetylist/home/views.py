@@ -42,7 +42,7 @@ def index():
         if current_user.role == roles.STREET_REGULATOR:  # the district's home only links to it: 865 enterprises
             context["coverage"] = street_coverage(current_user).total
     elif current_user.role == roles.AGENCY_STAFF:
-        context["agency"] = current_user.agency
+        context.update(_agency_today(scope))
     return render_template("home/index.html", **context)
 
 
@@ -74,6 +74,16 @@ def _officer_today(scope: Scope) -> dict:
             "hazards": db.session.scalars(hazards.order_by(Hazard.deadline, Hazard.id).limit(HOME_LIST)).all(),
             "hazards_total": _count(hazards),
             "certificate": current_certificate(enterprise.id, today)}
+
+
+def _agency_today(scope: Scope) -> dict:
+    """The agency's self-checks due (by schedule or a regulator's call) and its findings to rectify."""
+    from safetylist.agencies.selfchecks import due_for_agencies
+    agency = scope.get_agency(current_user.agency_id)
+    hazards = scope.hazards().where(Hazard.agency_id == agency.id, Hazard.status.in_(ACTIVE_STATUSES))
+    return {"agency": agency, "agency_due": due_for_agencies([agency.id])[agency.id],
+            "hazards": db.session.scalars(hazards.order_by(Hazard.deadline, Hazard.id).limit(HOME_LIST)).all(),
+            "hazards_total": _count(hazards), "today": local_today()}
 
 
 def _count(query) -> int:

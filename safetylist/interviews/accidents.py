@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from safetylist.audit.services import record
+from safetylist.audit.services import apply_changes, record
 from safetylist.auth.scope import Scope
 from safetylist.errors import PermissionDenied, StaleObject, ValidationFailed
 from safetylist.extensions import db
@@ -248,12 +248,7 @@ def update_accident(actor, accident: Accident, expected_version: int, **fields) 
     if expected_version != accident.lock_version:
         raise StaleObject(_(STALE))
     data = _validated(actor, fields, accident)
-    changes = {name: [_jsonable(getattr(accident, name)), _jsonable(value)]
-               for name, value in data.items() if getattr(accident, name) != value}
-    for name, value in data.items():
-        setattr(accident, name, value)
-    if changes:
-        record(actor, "accident_updated", accident, changes=changes)
+    changes = apply_changes(actor, accident, data, "accident_updated")
     try:
         if changes:
             db.session.flush()  # the version check; then the certificate flags in the same transaction
@@ -264,14 +259,6 @@ def update_accident(actor, accident: Accident, expected_version: int, **fields) 
         db.session.rollback()
         raise StaleObject(_(STALE))
     return accident
-
-
-def _jsonable(value):
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
 
 
 # --- listing ---------------------------------------------------------------------------------

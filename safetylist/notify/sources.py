@@ -216,6 +216,23 @@ def qualification_expiries(window: Window) -> list[Item]:
             for agency in rows]
 
 
+def agency_self_checks_due(window: Window) -> list[Item]:
+    """Each active agency's self-checks due in the window (by schedule or a call), in a few queries."""
+    from safetylist.agencies.selfchecks import due_for_agencies
+    agencies = db.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.id)).all()
+    due = due_for_agencies([a.id for a in agencies], window.today)
+    items = []
+    for agency in agencies:
+        for row in due[agency.id]:
+            if row.due_on is None or row.due_on > window.last or (window.first and row.due_on < window.first):
+                continue
+            items.append(Item(subject_id=agency.id, deadline=row.due_on, variant=row.key, agency_id=agency.id,
+                              link=f"/agencies/{agency.id}",
+                              params={"checklist": _both(row.definition.title.zh, row.definition.title.en),
+                                      "party": agency.name, "deadline": row.due_on.isoformat()}))
+    return items
+
+
 # --- standardization: flagged certificates, applications to review and to decide ---------------
 def _moment_between(column, window: Window):
     """A stored (UTC) time whose local day lies in the window."""
@@ -305,6 +322,7 @@ SOURCES: dict[str, Source] = {
                                  certificate_expiries),
     "qualification_expiry": Source("agency", frozenset({"party", "number", "deadline", "days_left"}),
                                    qualification_expiries),
+    "agency_self_check_due": Source("agency", frozenset({"checklist", "party", "deadline"}), agency_self_checks_due),
     "certificate_flagged": Source("certificate", frozenset({"party", "number", "grade"}), certificates_flagged),
     "standardization_review": Source("assessment", frozenset({"party"}), applications_to_review),
     "standardization_decision": Source("assessment", frozenset({"party"}), applications_to_decide),

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from safetylist.audit.services import record
+from safetylist.audit.services import apply_changes, record
 from safetylist.auth.scope import Scope
 from safetylist.errors import PermissionDenied, StaleObject, ValidationFailed
 from safetylist.extensions import db
@@ -157,12 +157,7 @@ def update_enterprise(actor, enterprise: Enterprise, data: dict, expected_versio
         raise ValidationFailed(errors)
     if "credit_code" in data:
         data["credit_code"] = credit_code.normalize(data["credit_code"])
-    changes = {name: [_jsonable(getattr(enterprise, name)), _jsonable(value)]
-               for name, value in data.items() if getattr(enterprise, name) != value}
-    for name, value in data.items():
-        setattr(enterprise, name, value)
-    if changes:
-        record(actor, "enterprise_updated", enterprise, changes=changes)
+    apply_changes(actor, enterprise, data, "enterprise_updated")
     try:
         db.session.commit()
     except StaleDataError:
@@ -170,10 +165,6 @@ def update_enterprise(actor, enterprise: Enterprise, data: dict, expected_versio
         db.session.rollback()
         raise StaleObject(_(STALE))
     return enterprise
-
-
-def _jsonable(value):
-    return value.isoformat() if isinstance(value, date) else value
 
 
 # --- listing -----------------------------------------------------------------------------

@@ -66,6 +66,8 @@ def index():
 def detail(enterprise_id: int):
     scope = Scope(current_user)
     enterprise = scope.get_enterprise(enterprise_id)
+    from safetylist.agencies.labels import agency_labels
+    from safetylist.agencies.projects import ProjectFilters, list_projects
     from safetylist.grid.services import responsible_workers
     from safetylist.interviews.accidents import category_name
     from safetylist.interviews.labels import interview_labels
@@ -76,7 +78,9 @@ def detail(enterprise_id: int):
                            can_edit=scope.can_edit_enterprise(enterprise),
                            record=enterprise_record(current_user, enterprise), interview_labels=interview_labels(),
                            category_name=category_name, today=local_today(),
-                           certificate=current_certificate(enterprise.id))
+                           certificate=current_certificate(enterprise.id),
+                           projects=list_projects(current_user, ProjectFilters(enterprise_id=enterprise.id), per_page=5),
+                           **agency_labels())
 
 
 def _fill_choices(form: EnterpriseForm, scope: Scope) -> None:

@@ -16,6 +16,7 @@ SOURCE_LABELS = {
     "campaign": _l("Campaign"),
     "interview": _l("Interview"),
     "agency_self_check": _l("Agency self-check"),
+    "spot_check": _l("Agency spot check"),
     "standardization": _l("Standardization"),
     "other": _l("Other"),
 }

@@ -15,7 +15,8 @@ from safetylist.timeutil import utcnow
 SEVERITIES = ("general", "major")  # 一般/重大事故隐患
 STATUSES = ("open", "rectification_submitted", "closed", "withdrawn")
 ACTIVE_STATUSES = ("open", "rectification_submitted")  # still to be fixed: can be overdue
-SOURCES = ("self_check", "site_inspection", "campaign", "interview", "agency_self_check", "standardization", "other")
+SOURCES = ("self_check", "site_inspection", "campaign", "interview", "agency_self_check", "spot_check", "standardization",
+           "other")
 
 
 class Hazard(db.Model):

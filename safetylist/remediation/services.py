@@ -19,7 +19,8 @@ from safetylist.timeutil import to_local, utcnow
 
 
 KIND_SOURCES = {"self_check": "self_check", "site_inspection": "site_inspection",
-                "agency_self_check": "agency_self_check", "standardization": "standardization"}
+                "agency_self_check": "agency_self_check", "agency_spot_check": "spot_check",
+                "standardization": "standardization"}
 
 
 def hazard_source(run) -> str:

@@ -22,7 +22,7 @@ from safetylist.timeutil import to_local, utcnow
 
 WORDS = {"pass": "合格", "fail": "不合格", "na": "不适用", "yes": "是", "no": "否"}
 SEVERITY = {"general": "一般隐患", "major": "重大隐患"}
-KIND = {"self_check": "企业自查", "site_inspection": "现场检查", "agency_self_check": "机构自查",
+KIND = {"self_check": "企业自查", "site_inspection": "现场检查", "agency_self_check": "机构自查", "agency_spot_check": "机构项目抽查",
         "standardization": "标准化评审"}
 
 

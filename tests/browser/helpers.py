@@ -126,7 +126,9 @@ PAGE_NAMES = ["login", *[f"home-{role}" for role in ROLES], "enterprise-list", "
               "accidents", "accident-detail", "accident-edit", "accident-new", "accident-import", "accident-stats",
               "standardization", "standardization-sectors", "standardization-without-grade",
               "standardization-enterprise", "standardization-applications", "standardization-application",
-              "standardization-review", "standardization-decision", "standardization-certificate"]
+              "standardization-review", "standardization-decision", "standardization-certificate",
+              "agencies", "agency-home", "agency-detail", "agency-projects", "agency-project", "agency-project-new",
+              "agency-project-import", "agency-call", "agency-spot-checks", "agency-draw"]
 
 
 def passing_answers(definition) -> dict:
@@ -230,8 +232,38 @@ def pages_to_check(live_server: LiveServer) -> dict[str, tuple[str | None, str]]
         "standardization-decision": ("district", f"/standardization/assessments/{applications['reviewed']}"),
         "standardization-certificate": ("district", f"/standardization/certificates/{applications['certificate']}"),
     })
+    agency = agency_samples(live_server)
+    pages.update({
+        "agencies": ("district", "/agencies/"),
+        "agency-home": ("agency", "/"),
+        "agency-detail": ("district", f"/agencies/{agency['agency']}"),
+        "agency-projects": ("district", f"/agencies/projects?agency_id={agency['agency']}"),
+        "agency-project": ("agency", f"/agencies/projects/{agency['project']}"),
+        "agency-project-new": ("agency", f"/agencies/{agency['agency']}/projects/new"),
+        "agency-project-import": ("agency", f"/agencies/{agency['agency']}/projects/import"),
+        "agency-call": ("district", "/agencies/self-check-calls/new"),
+        "agency-spot-checks": ("district", "/agencies/spot-checks"),
+        "agency-draw": ("district", f"/agencies/spot-checks/draws/{agency['draw']}"),
+    })
     assert list(pages) == PAGE_NAMES
     return pages
+
+
+def agency_samples(live_server: LiveServer) -> dict[str, int]:
+    """The demo agency, its project with the longest conclusion, and the demo spot-check draw."""
+    from sqlalchemy import func
+
+    from safetylist.agencies.models import EvaluationProject, SpotCheckDraw
+    from safetylist.auth.models import User
+
+    def find(db):
+        agency_id = db.session.scalar(select(User.agency_id).where(User.username == "agency"))
+        project = db.session.scalar(select(EvaluationProject.id).where(EvaluationProject.agency_id == agency_id)
+                                    .order_by(func.length(EvaluationProject.report_no).desc(), EvaluationProject.id)
+                                    .limit(1))
+        return {"agency": agency_id, "project": project,
+                "draw": db.session.scalar(select(func.min(SpotCheckDraw.id)))}
+    return live_server.query(find)
 
 
 def checkin_token(live_server: LiveServer, username: str) -> str:

@@ -14,7 +14,8 @@ from tests.browser.helpers import officer_enterprise_id
 SHOTS = [("officer-home", "officer", "/"), ("enterprise-list", "district", "/enterprises/"),
          ("officer-enterprise", "officer", None), ("district-home", "district", "/"),  # None: own file
          ("standardization-overview", "district", "/standardization/"),
-         ("standardization-applications", "agency", "/standardization/applications")]
+         ("standardization-applications", "agency", "/standardization/applications"),
+         ("agency-home", "agency", "/"), ("agencies-overview", "district", "/agencies/")]
 
 
 @pytest.fixture(scope="module")

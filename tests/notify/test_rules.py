@@ -27,7 +27,7 @@ def test_the_bundled_file_is_valid_and_defines_every_reminder_the_issue_asks_for
     assert {r.source for r in rules.reminders} == {"hazard_deadline", "hazard_escalation", "inspection_digest",
                                                    "checklist_due", "certificate_expiry", "qualification_expiry",
                                                    "interview", "certificate_flagged", "standardization_review",
-                                                   "standardization_decision"}
+                                                   "standardization_decision", "agency_self_check_due"}
     assert [(s.id, s.days, s.hours) for s in rules.get("interview").stages] == [
         ("before-3d", -3, None), ("before-1d", -1, None), ("before-2h", None, -2)]
     assert rules.get("interview").to == ["enterprise_officers", "organizer"]

@@ -283,3 +283,39 @@ def test_standardization_steps_reach_the_reviewer_and_the_district(world, db, on
                    (district, "flagged"), (reviewer.id, "flagged"), (street, "flagged")}
     scan(at("2026-12-04 09:00"))
     assert len(sent(db)) == 7  # once each
+
+
+def test_agencies_are_reminded_of_their_self_check_and_the_district_when_a_week_overdue(world, db, only):
+    from safetylist.agencies.demo import answers_for
+    from safetylist.checklists import runs
+    only("agency-self-check-due", "agency-self-check-overdue")
+    staff, district = world["agency_staff"], world["district_regulator"].id
+    run = runs.start_run(staff, "agency-practice", None, agency_id=staff.agency_id)
+    runs.submit_run(staff, run, answers_for("agency-practice"))
+    # Filed in the third quarter (a Core UPDATE: the ORM refuses to change a submitted run), so the
+    # fourth quarter's is due on 2026-12-31.
+    from sqlalchemy import update
+
+    from safetylist.checklists.models import ChecklistRun
+    db.session.execute(update(ChecklistRun).where(ChecklistRun.id == run.id).values(submitted_at=datetime(2026, 8, 3, 2)))
+    db.session.commit()
+    scan(at("2026-12-23 08:30"))
+    assert sent(db) == []
+    scan(at("2026-12-24 08:30"))
+    assert sent(db) == [(staff.id, "before-7d:agency-practice", "2026-12-31")]
+    scan(at("2026-12-31 08:30"))
+    scan(at("2027-01-01 08:30"))
+    assert [s for _, s, _ in sent(db)] == ["before-7d:agency-practice", "due-today:agency-practice",
+                                           "overdue:agency-practice"]
+    scan(at("2027-01-07 08:30"))
+    assert (district, "overdue-7d:agency-practice", "2026-12-31") in sent(db)
+
+
+def test_a_call_for_self_checks_brings_the_reminder_forward(world, db, only):
+    from safetylist.agencies.models import SelfCheckCall
+    only("agency-self-check-due")
+    staff = world["agency_staff"].id
+    db.session.add(SelfCheckCall(title="专项整治自查", due_on=date(2026, 10, 20), created_at=datetime(2026, 10, 1, 2)))
+    db.session.commit()
+    scan(at("2026-10-13 08:30"))  # the quarter ends on 2026-12-31, the call is due on 2026-10-20
+    assert sent(db) == [(staff, "before-7d:agency-practice", "2026-10-20")]
