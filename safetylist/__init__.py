@@ -48,6 +48,7 @@ def _register_blueprints(app: Flask) -> None:
     from safetylist.auth.views import bp as auth_bp
     from safetylist.checklists.run_views import bp as runs_bp
     from safetylist.checklists.views import bp as checklists_bp
+    from safetylist.dashboard.views import bp as dashboard_bp
     from safetylist.grid.views import bp as grid_bp
     from safetylist.home.views import bp as home_bp
     from safetylist.interviews.accident_views import bp as accidents_bp
@@ -60,7 +61,8 @@ def _register_blueprints(app: Flask) -> None:
     from safetylist.standardization.views import bp as standardization_bp
 
     for blueprint in (auth_bp, home_bp, registry_bp, checklists_bp, runs_bp, photos_bp, grid_bp, admin_bp,
-                      reports_bp, remediation_bp, notify_bp, interviews_bp, accidents_bp, standardization_bp, agencies_bp):
+                      reports_bp, remediation_bp, notify_bp, interviews_bp, accidents_bp, standardization_bp, agencies_bp,
+                      dashboard_bp):
         app.register_blueprint(blueprint)
 
 

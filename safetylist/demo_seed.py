@@ -20,7 +20,7 @@ from safetylist.registry.credit_code import complete
 from safetylist.registry.models import Community, Enterprise, Sector, Street
 from safetylist.registry.reference import district_data, ensure_reference_data, grid_codes
 from safetylist.standardization.models import Certificate
-from safetylist.timeutil import local_today
+from safetylist.timeutil import local_today, utc_start_of
 
 DEMO_PASSWORD = "safety2021"
 DEMO_LOGINS = {  # username: (role, display name) — listed in the README
@@ -198,6 +198,10 @@ def _seed_hazards(count: int = 400) -> str:
             hazard.rectification_note = "已整改，请复核"
         if status == "closed":
             hazard.closed_by_id = hazard.created_by_id
+            # Closed a few days after it was found (never in the future): what the overview's trend
+            # and median days to close read.
+            closed_on = min(today, found_on + timedelta(days=rng.randint(1, max(1, days + 3))))
+            hazard.closed_at = utc_start_of(closed_on) + timedelta(hours=rng.randint(1, 10))
         db.session.add(hazard)
         db.session.flush()
         db.session.add(HazardEvent(hazard_id=hazard.id, actor_id=hazard.created_by_id, action="opened",

@@ -394,6 +394,11 @@ class Scope:
     def can_call_self_checks(self) -> bool:
         return self.role == roles.DISTRICT_REGULATOR
 
+    # --- the regulators' overview -----------------------------------------------------------
+    def can_view_dashboard(self) -> bool:
+        """The district (or a street) at a glance: for regulators over their area, and admins."""
+        return self.role in (roles.ADMIN, roles.DISTRICT_REGULATOR, roles.STREET_REGULATOR)
+
     # --- accounts ----------------------------------------------------------------------
     def can_manage_users(self) -> bool:
         return self.role == roles.ADMIN

@@ -128,7 +128,8 @@ PAGE_NAMES = ["login", *[f"home-{role}" for role in ROLES], "enterprise-list", "
               "standardization-enterprise", "standardization-applications", "standardization-application",
               "standardization-review", "standardization-decision", "standardization-certificate",
               "agencies", "agency-home", "agency-detail", "agency-projects", "agency-project", "agency-project-new",
-              "agency-project-import", "agency-call", "agency-spot-checks", "agency-draw"]
+              "agency-project-import", "agency-call", "agency-spot-checks", "agency-draw",
+              "dashboard-district", "dashboard-street"]
 
 
 def passing_answers(definition) -> dict:
@@ -244,6 +245,8 @@ def pages_to_check(live_server: LiveServer) -> dict[str, tuple[str | None, str]]
         "agency-call": ("district", "/agencies/self-check-calls/new"),
         "agency-spot-checks": ("district", "/agencies/spot-checks"),
         "agency-draw": ("district", f"/agencies/spot-checks/draws/{agency['draw']}"),
+        "dashboard-district": ("district", "/dashboard/"),
+        "dashboard-street": ("street", "/dashboard/"),
     })
     assert list(pages) == PAGE_NAMES
     return pages

@@ -15,7 +15,8 @@ SHOTS = [("officer-home", "officer", "/"), ("enterprise-list", "district", "/ent
          ("officer-enterprise", "officer", None), ("district-home", "district", "/"),  # None: own file
          ("standardization-overview", "district", "/standardization/"),
          ("standardization-applications", "agency", "/standardization/applications"),
-         ("agency-home", "agency", "/"), ("agencies-overview", "district", "/agencies/")]
+         ("agency-home", "agency", "/"), ("agencies-overview", "district", "/agencies/"),
+         ("dashboard", "district", "/dashboard/")]
 
 
 @pytest.fixture(scope="module")
