@@ -234,3 +234,20 @@ def report_import(path, result: ImportResult, done: str) -> None:
         click.echo(f"{path}: {len(result.errors)} error(s); nothing was imported.", err=True)
         sys.exit(1)
     click.echo(f"{path}: {done}")
+
+
+def workbook_stream(title: str, headers: list[str], rows) -> tuple[io.BytesIO, int]:
+    """A write-only workbook of one sheet (headers, then `rows` as they come) and the number of rows:
+    memory stays flat however long the list."""
+    from openpyxl import Workbook
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    sheet.append(headers)
+    count = 0
+    for row in rows:
+        sheet.append(row)
+        count += 1
+    stream = io.BytesIO()
+    workbook.save(stream)
+    stream.seek(0)
+    return stream, count

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from safetylist import spreadsheet
-from safetylist.agencies import overview, project_import, projects, registry, selfchecks, spotchecks, supervision
+from safetylist.agencies import overview, project_export, project_import, projects, registry, selfchecks, spotchecks, supervision
 from safetylist.agencies.forms import AgencyForm, DrawForm, EvaluatorForm, ProjectForm, RuleForm, SelfCheckCallForm
 from safetylist.agencies.labels import CONCLUSION_LABELS, RULE_LABELS, TYPE_LABELS, agency_labels
 from safetylist.agencies.models import Agency, Evaluator, SpotCheck
@@ -169,21 +169,35 @@ def evaluator_active(agency_id: int, evaluator_id: int):
 
 
 # --- projects -------------------------------------------------------------------------------------------
-@bp.route("/projects")
-def project_list():
-    """Projects per agency or per enterprise (or all in scope), with filters."""
-    scope = Scope(current_user)
+def _project_filters(scope: Scope):
+    """The list's filters from the query string; an agency or enterprise out of scope answers 404."""
     filters = projects.ProjectFilters(agency_id=_int(request.args.get("agency_id")),
                                       enterprise_id=_int(request.args.get("enterprise_id")),
                                       evaluator_id=_int(request.args.get("evaluator_id")),
                                       year=_int(request.args.get("year")))
     agency = scope.get_agency(filters.agency_id) if filters.agency_id else None
     enterprise = scope.get_enterprise(filters.enterprise_id) if filters.enterprise_id else None
+    return filters, agency, enterprise
+
+
+@bp.route("/projects")
+def project_list():
+    """Projects per agency or per enterprise (or all in scope), with filters."""
+    scope = Scope(current_user)
+    filters, agency, enterprise = _project_filters(scope)
     page = projects.list_projects(current_user, filters, page=_int(request.args.get("page")) or 1,
                                   per_page=current_app.config["PAGE_SIZE"])
     return render_template("agencies/projects.html", page=page, agency=agency, enterprise=enterprise,
                            filters=filters, can_record=agency is not None and scope.can_record_projects(agency),
                            query_args={k: v for k, v in request.args.items() if k != "page"})
+
+
+@bp.route("/projects/export.xlsx")
+def project_export_file():
+    """The list as filtered, every page of it."""
+    filters, _agency, _enterprise = _project_filters(Scope(current_user))
+    return send_file(project_export.export_projects(current_user, filters), as_attachment=True,
+                     mimetype=spreadsheet.XLSX, download_name=f"evaluation-projects-{local_today().isoformat()}.xlsx")
 
 
 @bp.route("/projects/<int:project_id>")

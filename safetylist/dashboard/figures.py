@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import url_for
-from sqlalchemy import and_, func, select
+from sqlalchemy import Date, Integer, and_, cast, func, select, text
 
 from safetylist.auth.scope import Scope
 from safetylist.checklists.models import ChecklistRun, ChecklistVersion
 from safetylist.extensions import db
 from safetylist.registry.models import Enterprise
 from safetylist.remediation.models import ACTIVE_STATUSES, SEVERITIES, Hazard
-from safetylist.timeutil import local_today, to_local, utc_start_of
+from safetylist.timeutil import local_today, utc_start_of
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,30 @@ def hazard_figures(scope: Scope, today: date) -> dict[str, dict[str, Figure]]:
     return result
 
 
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _local_month(column, utc: bool):
+    """'YYYY-MM' of a date column, or of a stored UTC time in Asia/Shanghai (UTC+8 all year, no DST)."""
+    if _postgresql():
+        moment = column + text("interval '8 hours'") if utc else column
+        return func.to_char(moment, "YYYY-MM")
+    return func.strftime("%Y-%m", column, "+8 hours") if utc else func.strftime("%Y-%m", column)
+
+
+def _days_to_close():
+    """Local day of closing minus the day found, in whole days, as SQL."""
+    if _postgresql():
+        return cast(Hazard.closed_at + text("interval '8 hours'"), Date) - Hazard.found_on
+    return cast(func.julianday(func.date(Hazard.closed_at, "+8 hours")) - func.julianday(Hazard.found_on),
+                     Integer)
+
+
 def remediation_figures(scope: Scope, today: date) -> tuple[float | None, float | None]:
-    """(remediation rate, median days to close) over the last 12 months; three queries."""
+    """(remediation rate, median days to close) over the last 12 months, in three queries whatever the
+    number of hazards: the median is the middle one or two durations in order (LIMIT/OFFSET works on
+    SQLite and PostgreSQL alike)."""
     since = months_back(today)[0]
     found = scope.hazards().where(Hazard.enterprise_id.is_not(None), Hazard.found_on >= since,
                                   Hazard.status != "withdrawn").subquery()
@@ -111,36 +133,29 @@ def remediation_figures(scope: Scope, today: date) -> tuple[float | None, float 
     n = _count(closing)
     median = None
     if n:
-        # Portable median: the middle one or two of the durations in order (no percentile_cont on SQLite).
-        rows = db.session.execute(closing.with_only_columns(Hazard.found_on, Hazard.closed_at)
-                                  .order_by(None).order_by(Hazard.closed_at)).all()
-        durations = sorted((to_local(closed_at).date() - found_on).days for found_on, closed_at in rows)
-        middle = n // 2
-        median = float(durations[middle]) if n % 2 else (durations[middle - 1] + durations[middle]) / 2
+        days = _days_to_close()
+        middle = db.session.scalars(closing.with_only_columns(days).order_by(None).order_by(days)
+                                    .limit(1 if n % 2 else 2).offset((n - 1) // 2)).all()
+        median = sum(float(d) for d in middle) / len(middle)
     return (closed / total if total else None), median
 
 
 def trend(scope: Scope, today: date) -> list[tuple[str, int, int]]:
-    """(month, hazards found, hazards closed) for the last 12 months, in two queries.
-    TODO(issue 11): group by month in SQL (strftime on SQLite, date_trunc on PostgreSQL) before the
-    10× bench: this reads one row per hazard of the year."""
+    """(month, hazards found, hazards closed) for the last 12 months: two grouped queries."""
     firsts = months_back(today)
     keys = [d.strftime("%Y-%m") for d in firsts]
-    found_rows = db.session.execute(
-        scope.hazards().with_only_columns(Hazard.found_on)
-        .where(Hazard.enterprise_id.is_not(None), Hazard.status != "withdrawn", Hazard.found_on >= firsts[0])).all()
-    found = dict.fromkeys(keys, 0)
-    for (day,) in found_rows:
-        found[day.strftime("%Y-%m")] = found.get(day.strftime("%Y-%m"), 0) + 1
-    closed = dict.fromkeys(keys, 0)
-    for (moment,) in db.session.execute(
-            scope.hazards().with_only_columns(Hazard.closed_at)
-            .where(Hazard.enterprise_id.is_not(None), Hazard.status == "closed",
-                   Hazard.closed_at >= utc_start_of(firsts[0]))).all():
-        key = to_local(moment).strftime("%Y-%m")
-        if key in closed:
-            closed[key] += 1
-    return [(key, found.get(key, 0), closed[key]) for key in keys]
+    found_month = _local_month(Hazard.found_on, utc=False)
+    found = dict(db.session.execute(
+        scope.hazards().with_only_columns(found_month, func.count())
+        .where(Hazard.enterprise_id.is_not(None), Hazard.status != "withdrawn", Hazard.found_on >= firsts[0])
+        .group_by(found_month)).all())
+    closed_month = _local_month(Hazard.closed_at, utc=True)
+    closed = dict(db.session.execute(
+        scope.hazards().with_only_columns(closed_month, func.count())
+        .where(Hazard.enterprise_id.is_not(None), Hazard.status == "closed",
+               Hazard.closed_at >= utc_start_of(firsts[0]))
+        .group_by(closed_month)).all())
+    return [(key, found.get(key, 0), closed.get(key, 0)) for key in keys]
 
 
 def interviews_held(scope: Scope, today: date) -> Figure:

@@ -186,3 +186,22 @@ def test_registering_an_agency_checks_the_credit_code(agency_world, login_as, db
                                                     "qualification_expires_on": (date.today().replace(year=2030)).isoformat()})
     assert response.status_code == 302
     assert login_as(agency_world["agency_staff"]).get("/agencies/new").status_code == 403
+
+
+def test_the_project_list_exports_as_filtered_and_in_scope(agency_world, login_as, db):
+    from openpyxl import load_workbook
+
+    from safetylist.audit.models import AuditEntry
+    district = login_as(agency_world["district_regulator"])
+    response = district.get(f"/agencies/projects/export.xlsx?enterprise_id={agency_world['e_a1'].id}")
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("报告编号", "统一社会信用代码", "评价类型")
+    mine = sorted(p.report_no for p in agency_world["projects"] if p.enterprise_id == agency_world["e_a1"].id)
+    assert sorted(r[0] for r in rows[1:]) == mine and {r[2] for r in rows[1:]} == {"安全现状评价"}
+    assert rows[1][5] == "林评价、王评价"
+    assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "projects_exported")).one().details["count"] == 3
+    staff = login_as(agency_world["agency_staff"])
+    assert staff.get(f"/agencies/projects/export.xlsx?agency_id={agency_world['other'].id}").status_code == 404
+    assert login_as(agency_world["officer"]).get(
+        f"/agencies/projects/export.xlsx?enterprise_id={agency_world['e_b1'].id}").status_code == 404

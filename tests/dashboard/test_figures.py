@@ -82,7 +82,10 @@ def test_months_back_crosses_the_year():
 def test_the_page_shows_the_figures_with_their_links_to_regulators_only(district, login_as):
     client = login_as(district["district_regulator"])
     page = client.get("/dashboard/").get_data(as_text=True)
-    assert "/hazards/?severity=general&amp;overdue=1" in page and "<svg" in page
+    assert "/hazards/?severity=general&amp;overdue=1" in page and page.count("<svg") == 2
+    assert f"/hazards/?street_id={district['street_a'].id}" in page  # each street's bar opens its board
+    street_page = login_as(district["street_regulator"]).get("/dashboard/").get_data(as_text=True)
+    assert street_page.count("<svg") == 1  # one street: no chart of streets
     for role in ("officer", "grid_worker", "agency_staff"):
         assert login_as(district[role]).get("/dashboard/").status_code == 404
 
